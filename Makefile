@@ -1,0 +1,51 @@
+# labkit: the database & cache performance lab. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help lab test bench jupyter services-up services-down lint clean
+
+help: ## List the targets with one line each
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "labkit needs Python >= 3.10, found " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name labkit --display-name "Python (labkit)" >/dev/null
+	@touch $(STAMP)
+
+lab: $(STAMP) ## Run every experiment notebook and write reports/index.html (embedded servers unless *_URL is set)
+	$(BIN)/labkit report
+
+test: $(STAMP) ## Run the test suite against real PostgreSQL, Redis and SQLite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) ## Print same-run speed ratios of labkit against raw drivers and other libraries
+	$(BIN)/labkit bench
+
+jupyter: $(STAMP) ## Open JupyterLab on notebooks/ with the lab's kernel
+	@$(BIN)/python -c 'import jupyterlab' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[jupyter]'
+	$(BIN)/labkit services up
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+services-up: $(STAMP) ## Start the embedded PostgreSQL and Redis (reused by every notebook)
+	$(BIN)/labkit services up
+
+services-down: $(STAMP) ## Stop the embedded servers
+	$(BIN)/labkit services down
+
+lint: $(STAMP) ## Check style and types with ruff and mypy
+	$(BIN)/ruff check labkit tests
+	$(BIN)/mypy labkit
+
+clean: ## Stop embedded servers; remove the venv, results, reports and caches
+	-@test -x $(BIN)/labkit && $(BIN)/labkit services down
+	rm -rf $(VENV) data/results data/services data/*.sqlite3* reports/executed reports/html reports/index.html reports/screenshots logs .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
