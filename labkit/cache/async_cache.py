@@ -77,7 +77,9 @@ class AsyncCache(CacheBase):
             return MISS
         return value
 
-    async def _lookup_versioned(self, version_key: str, head: str, tail: str) -> tuple[str | None, Any]:
+    async def _lookup_versioned(
+        self, version_key: str, head: str, tail: str
+    ) -> tuple[str | None, Any]:
         """(full key, value or MISS) of a versioned entry; (None, MISS) on backend failure."""
         if self.breaker.opened_at is not None and self._blocked():
             return None, MISS
@@ -198,7 +200,7 @@ class AsyncCache(CacheBase):
         return out
 
     async def set_many(self, mapping: Mapping[str, Any], ttl: float | None = None) -> None:
-        """Store every item, each with its (jittered) TTL, in one round trip; all or nothing sent."""
+        """Store every item with its own (jittered) TTL in one round trip; all encoded first."""
         items = [(self.full_key(k), dumps(v), self._ttl_ms(ttl)) for k, v in mapping.items()]
         if not items:
             return

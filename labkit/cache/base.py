@@ -133,10 +133,10 @@ class CacheBase:
                      datas: list[bytes | None]) -> tuple[dict[str, Any], list[str]]:
         """Found values by key, and the full keys whose bytes did not decode."""
         try:
-            out = {k: loads(d) for k, d in zip(keys, datas) if d is not None}
+            out = {k: loads(d) for k, d in zip(keys, datas, strict=True) if d is not None}
         except DecodeError:
             out, corrupt = {}, []
-            for key, full_key, data in zip(keys, full, datas):
+            for key, full_key, data in zip(keys, full, datas, strict=True):
                 value = self._decode(data)
                 if value is CORRUPT:
                     corrupt.append(full_key)

@@ -114,7 +114,7 @@ def cached(
         raise CacheArgumentError(f"key must be a template string or a callable, got {key!r}")
     if cache is not None and not isinstance(cache, (Cache, AsyncCache)):
         raise CacheArgumentError(f"cache must be a Cache or AsyncCache, got {cache!r}")
-    options = dict(
+    options: dict[str, Any] = dict(
         ttl=None if ttl is None else validate_ttl(ttl),
         key=key,
         tags=_tags(tags),

@@ -22,7 +22,9 @@ __all__ = ["KeyMaker", "render", "MAX_ARGS_LENGTH"]
 
 MAX_ARGS_LENGTH = 160
 _HEAD = 48
-_REPR_TYPES = frozenset({int, float, bool, type(None), str, bytes, Decimal, UUID, dt.datetime, dt.date})
+_REPR_TYPES = frozenset(
+    {int, float, bool, type(None), str, bytes, Decimal, UUID, dt.datetime, dt.date}
+)
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
@@ -46,7 +48,7 @@ def render(value: Any) -> str:
         return f"{kind.__qualname__}({fields})"
     for base in (str, int, float, bytes):
         if isinstance(value, base):
-            return repr(base(value))
+            return repr(base(value))  # type: ignore[arg-type]
     raise CacheArgumentError(
         f"@cached cannot build a key from a {kind.__qualname__} argument ({value!r:.60}); "
         "pass key=... to @cached, or plain values (str, int, tuple, dataclass, ...)"
@@ -101,17 +103,19 @@ class KeyMaker:
             values = args[self.skip:] if self.skip else args
         else:
             arguments = self.arguments(args, kwargs)
-            values = []
+            collected: list[Any] = []
             for i, (name, param) in enumerate(self.signature.parameters.items()):
                 if i < self.skip:
                     continue
                 value = arguments[name]
                 if param.kind is inspect.Parameter.VAR_POSITIONAL:
-                    values.extend(value)
+                    collected.extend(value)
                 elif param.kind is inspect.Parameter.VAR_KEYWORD:
-                    values.extend(_Rendered(f"{k}={render(v)}") for k, v in sorted(value.items()))
+                    items = sorted(value.items())
+                    collected.extend(_Rendered(f"{k}={render(v)}") for k, v in items)
                 else:
-                    values.append(value)
+                    collected.append(value)
+            values = tuple(collected)
         if not values:
             return "()"
         return _bound(":".join([render(v) if type(v) is not _Rendered else v for v in values]))

@@ -194,7 +194,9 @@ class AsyncMemoryBackend:
     async def incr(self, key: str) -> int:
         return self.sync.incr(key)
 
-    async def get_versioned(self, version_key: str, head: str, tail: str) -> tuple[int, bytes | None]:
+    async def get_versioned(
+        self, version_key: str, head: str, tail: str
+    ) -> tuple[int, bytes | None]:
         return self.sync.get_versioned(version_key, head, tail)
 
     async def invalidate_tags(self, tag_keys: Sequence[str]) -> int:

@@ -53,7 +53,7 @@ class AsyncRedisBackend:
     def from_settings(cls, settings: Settings) -> AsyncRedisBackend:
         """A backend on `settings.redis_url` with the pool size and timeouts of `settings`."""
         if not settings.redis_url:
-            raise CacheArgumentError("REDIS_URL is not set; give a Redis URL or use the memory backend")
+            raise CacheArgumentError("REDIS_URL is not set: give a Redis URL, or use memory")
         return cls(
             settings.redis_url,
             max_connections=settings.redis_max_connections,
@@ -137,7 +137,9 @@ class AsyncRedisBackend:
         self._release(conn)
         return out
 
-    async def _script(self, script: resp.Script, keys: Sequence[bytes], args: Sequence[bytes]) -> Any:
+    async def _script(
+        self, script: resp.Script, keys: Sequence[bytes], args: Sequence[bytes]
+    ) -> Any:
         try:
             return await self._call(script.evalsha(keys, args))
         except NoScriptError:
@@ -185,7 +187,9 @@ class AsyncRedisBackend:
     async def incr(self, key: str) -> int:
         return int(await self._call(resp.pack(b"INCR", key.encode()), retry=False))
 
-    async def get_versioned(self, version_key: str, head: str, tail: str) -> tuple[int, bytes | None]:
+    async def get_versioned(
+        self, version_key: str, head: str, tail: str
+    ) -> tuple[int, bytes | None]:
         version, data = await self._script(
             resp.GET_VERSIONED, [version_key.encode()], [head.encode(), tail.encode()]
         )

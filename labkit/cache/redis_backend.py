@@ -82,7 +82,7 @@ class RedisBackend:
     def from_settings(cls, settings: Settings) -> RedisBackend:
         """A backend on `settings.redis_url` with the pool size and timeouts of `settings`."""
         if not settings.redis_url:
-            raise CacheArgumentError("REDIS_URL is not set; give a Redis URL or use the memory backend")
+            raise CacheArgumentError("REDIS_URL is not set: give a Redis URL, or use memory")
         return cls(
             settings.redis_url,
             max_connections=settings.redis_max_connections,

@@ -108,4 +108,4 @@ def loads(data: bytes) -> Any:
     except DecodeError:
         raise
     except Exception as exc:  # a bad extension payload raises from inside the hook
-        raise DecodeError(f"not a msgpack value this cache wrote ({len(data)} bytes): {exc}") from exc
+        raise DecodeError(f"not a value this cache wrote ({len(data)} bytes): {exc}") from exc

@@ -61,7 +61,7 @@ def _attach(wrapper: Any, fn: Callable[..., Any], opts: CachedOptions, maker: Ke
 def sync_wrapper(fn: Callable[..., Any], opts: CachedOptions, maker: KeyMaker) -> Any:
     """Wrap a plain function."""
     flight = SingleFlight()
-    given = opts.cache
+    given: Any = opts.cache
     versioned = opts.versioned
 
     def compute(c: Any, full: str, args: tuple, kwargs: dict) -> Any:
@@ -130,7 +130,7 @@ def sync_wrapper(fn: Callable[..., Any], opts: CachedOptions, maker: KeyMaker) -
 def async_wrapper(fn: Callable[..., Any], opts: CachedOptions, maker: KeyMaker) -> Any:
     """Wrap a coroutine function."""
     flight = AsyncSingleFlight()
-    given = opts.cache
+    given: Any = opts.cache
     versioned = opts.versioned
 
     async def compute(c: Any, full: str, args: tuple, kwargs: dict) -> Any:

@@ -1,4 +1,4 @@
-"""Fixtures of the cache suite: every backend (system Redis, embedded Redis, memory), sync and async.
+"""Fixtures of the cache suite: each backend (system Redis, embedded Redis, memory), sync and async.
 
 `make_cache(**options)` builds a cache of the parametrized kind whose keys live under the
 test's Redis namespace; `clock` drives the memory backend's TTLs; `aw()` awaits when needed.

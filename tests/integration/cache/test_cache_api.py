@@ -24,7 +24,9 @@ VALUES = {
     "none": None,
     "naive_datetime": dt.datetime(2024, 2, 29, 23, 59, 59, 999999),
     "utc_datetime": dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.timezone.utc),
-    "offset_datetime": dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
+    "offset_datetime": dt.datetime(
+        2024, 1, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))
+    ),
     "zone_datetime": dt.datetime(2024, 7, 1, 9, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Istanbul")),
     "date": dt.date(1999, 12, 31),
     "decimal": Decimal("12345.6789"),
@@ -89,7 +91,7 @@ async def test_a_bad_ttl_raises_value_error_and_writes_nothing(cache, ttl, aw):
 
 
 @pytest.mark.parametrize("value", [{1, 2}, object(), {"deep": [complex(1, 2)]}])
-async def test_an_unserializable_value_raises_type_error_naming_it_and_writes_nothing(cache, value, aw):
+async def test_an_unserializable_value_is_a_type_error_naming_it_and_not_written(cache, value, aw):
     with pytest.raises(TypeError, match=r"cannot cache a value of type (set|object|complex)"):
         await aw(cache.set("k", value))
     assert not await aw(cache.exists("k"))
