@@ -33,6 +33,9 @@ from labkit.settings import Settings
 __all__ = [
     "Endpoints",
     "ServiceStatus",
+    "BACKENDS",
+    "endpoint",
+    "version_of",
     "resolve",
     "postgres_url",
     "redis_url",
@@ -305,6 +308,27 @@ def sqlite_url(settings: Settings) -> str:
     path = Path(settings.sqlite_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+BACKENDS = ("sqlite", "postgresql", "redis")
+
+
+def endpoint(settings: Settings, backend: str) -> str:
+    """One backend's URL (`sqlite`, `postgresql` or `redis`), its server started if needed."""
+    if backend == "sqlite":
+        return sqlite_url(settings)
+    if backend == "postgresql":
+        return postgres_url(settings)
+    if backend == "redis":
+        return redis_url(settings)
+    raise ValueError(f"unknown backend {backend!r}; backends are {', '.join(BACKENDS)}")
+
+
+def version_of(backend: str, url: str, timeout: float = 3.0) -> str:
+    """The server (or library) version behind one backend URL; unreachable servers raise."""
+    if backend == "sqlite":
+        return _sqlite_version()
+    return _CHECKS[backend](url, timeout)
 
 
 def resolve(settings: Settings, *, check: bool = True) -> Endpoints:
