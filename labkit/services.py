@@ -244,7 +244,9 @@ def _start_redis(folder: Path) -> dict:
             break
         except ServiceUnreachable:
             if time.monotonic() > deadline:
-                raise ServiceError(f"embedded Redis did not answer on 127.0.0.1:{port}; see {rdir / 'redis.log'}")
+                raise ServiceError(
+                    f"embedded Redis did not answer on 127.0.0.1:{port}; see {rdir / 'redis.log'}"
+                ) from None
             time.sleep(0.05)
     pid = int(pidfile.read_text().strip()) if pidfile.exists() else None
     return {"url": url, "pid": pid, "dir": str(rdir)}
@@ -357,13 +359,13 @@ def up(settings: Settings) -> list[ServiceStatus]:
     return status(settings)
 
 
-def down(settings: Settings) -> list[str]:
+def down(settings: Settings, *, only: list[str] | None = None) -> list[str]:
     """Stop the embedded servers this data folder started; servers given by URL are left alone."""
     state = _State(settings.services_dir)
     stopped = []
     with state.locked():
         current = state.read()
-        for name in list(current):
+        for name in [n for n in list(current) if only is None or n in only]:
             entry = current.pop(name)
             if _pid_alive(entry.get("pid")):
                 _STOPPERS[name](entry)

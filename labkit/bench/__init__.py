@@ -1,6 +1,6 @@
 """Measuring: warmups apart, raw samples kept, interleaved comparisons, statistics, tidy results."""
 
-from labkit.bench.analysis import noise_floor, ratio_between, summary_table
+from labkit.bench.analysis import noise_floor, ratio_between, readable_summary, summary_table
 from labkit.bench.cases import Cases
 from labkit.bench.memory import MemoryUsage, measure_memory
 from labkit.bench.metadata import new_run_id, run_metadata
@@ -53,6 +53,7 @@ __all__ = [
     "ratio",
     "ratio_between",
     "ratio_of_medians",
+    "readable_summary",
     "run_case",
     "run_interleaved",
     "run_interleaved_async",

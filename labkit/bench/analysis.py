@@ -8,7 +8,10 @@ import pandas as pd
 
 from labkit.bench.stats import Ratio, ratio_of_medians, summarize
 
-__all__ = ["summary_table", "ratio_between", "noise_floor"]
+__all__ = ["summary_table", "readable_summary", "ratio_between", "noise_floor"]
+
+_SCALE = {"s": 1.0, "ms": 1e3, "us": 1e6}
+_SUFFIX = {"s": "s", "ms": "ms", "us": "µs"}
 
 
 def summary_table(frame: pd.DataFrame, by: Sequence[str] = ("case",), value: str = "value") -> pd.DataFrame:
@@ -21,6 +24,19 @@ def summary_table(frame: pd.DataFrame, by: Sequence[str] = ("case",), value: str
         rows.append({**dict(zip(by, key)), "n": s.n, "median": s.median, "p95": s.p95, "p99": s.p99,
                      "iqr": s.iqr, "ci_low": s.ci_low, "ci_high": s.ci_high})
     return pd.DataFrame(rows)
+
+
+def readable_summary(table: pd.DataFrame, *, index: str = "case", unit: str = "us", digits: int = 1) -> pd.DataFrame:
+    """A `summary_table` for display: times in `unit`, rounded, headed `median (µs)` and so on."""
+    if unit not in _SCALE:
+        raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(_SCALE)}")
+    shown = table.set_index(index)
+    timed = [c for c in ("median", "p95", "p99", "iqr", "ci_low", "ci_high") if c in shown]
+    out = (shown[timed] * _SCALE[unit]).round(digits)
+    out.columns = [f"{c} ({_SUFFIX[unit]})" for c in timed]
+    if "n" in shown:
+        out.insert(0, "n", shown["n"].astype(int))
+    return out
 
 
 def ratio_between(frame: pd.DataFrame, a: str, b: str, *, column: str = "case", value: str = "value") -> Ratio:

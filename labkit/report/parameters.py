@@ -1,7 +1,8 @@
 """A notebook's `parameters` cell read without a kernel, and overrides checked against it.
 
 Each line of the cell is `name: type = literal  # meaning (constraint)`. Constraints the checker
-understands, inside the comment: `>= N`, `> N`, `<= N`, `< N`, and `one of: a, b, c`.
+understands, inside the comment: `at least N`, `at most N`, `more than N`, `less than N` and
+`one of: a, b, c` (words, not `>=`: papermill's own inspection rejects a second `=` on a line).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from labkit.errors import ParameterError
 __all__ = ["Parameter", "read_parameters", "check_parameters", "parse_cli_value"]
 
 _TYPES = {"int", "float", "str", "bool", "list[str]", "list[int]", "list[float]"}
-_BOUND = re.compile(r"(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)")
+_BOUND = re.compile(r"(at least|at most|more than|less than)\s+(-?\d+(?:\.\d+)?(?:e-?\d+)?)")
+_OPS = {"at least": ">=", "at most": "<=", "more than": ">", "less than": "<"}
 _ONE_OF = re.compile(r"one of:\s*([^)]+)")
 
 
@@ -44,7 +46,8 @@ class Parameter:
             for op, limit in self.bounds:
                 ok = {">=": item >= limit, "<=": item <= limit, ">": item > limit, "<": item < limit}[op]
                 if not ok:
-                    raise ParameterError(f"parameter {self.name!r}={value!r} must be {op} {limit:g} ({self.help})")
+                    words = {v: k for k, v in _OPS.items()}[op]
+                    raise ParameterError(f"parameter {self.name!r}={value!r} must be {words} {limit:g} ({self.help})")
             if self.choices and str(item) not in self.choices:
                 raise ParameterError(
                     f"parameter {self.name!r}={value!r}: {item!r} is not one of {', '.join(self.choices)}"
@@ -104,11 +107,13 @@ def read_parameters(path: str | Path) -> dict[str, Parameter]:
             )
         type_name = ast.unparse(node.annotation)
         if type_name not in _TYPES:
-            raise ParameterError(f"{path}: parameter {node.target.id!r} has type {type_name}; use one of {sorted(_TYPES)}")
+            raise ParameterError(
+                f"{path}: parameter {node.target.id!r} has type {type_name}; use one of {sorted(_TYPES)}"
+            )
         default = ast.literal_eval(node.value)
         line = lines[node.lineno - 1]
         comment = line.split("#", 1)[1].strip() if "#" in line else ""
-        bounds = tuple((op, float(num)) for op, num in _BOUND.findall(comment))
+        bounds = tuple((_OPS[words], float(num)) for words, num in _BOUND.findall(comment))
         choices_match = _ONE_OF.search(comment)
         choices = tuple(c.strip() for c in choices_match.group(1).split(",")) if choices_match else ()
         params[node.target.id] = Parameter(node.target.id, type_name, default, comment, bounds, choices)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib
-
-matplotlib.rcParams.setdefault("backend", matplotlib.get_backend())
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
 __all__ = ["PALETTE", "UNITS", "use_house_style", "latency_distribution", "ratio_chart", "medians_chart"]
 

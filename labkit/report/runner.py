@@ -10,7 +10,7 @@ from typing import Any
 
 import papermill
 from jupyter_client.kernelspec import KernelSpecManager
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from labkit.bench.metadata import new_run_id
 from labkit.bench.results import load_results
@@ -87,8 +87,10 @@ def run_notebook(
     executed.parent.mkdir(parents=True, exist_ok=True)
     secrets = _secrets(settings)
     run_id = new_run_id()
-    previous = os.environ.get(RUN_ID_ENV)
-    os.environ[RUN_ID_ENV] = run_id
+    # The kernel inherits this process's environment: hand it these settings and the run id.
+    kernel_env = {**settings.as_environ(), RUN_ID_ENV: run_id}
+    previous = {var: os.environ.get(var) for var in kernel_env}
+    os.environ.update(kernel_env)
     started = time.monotonic()
     error: str | None = None
     try:
@@ -99,10 +101,11 @@ def run_notebook(
     except Exception as exc:  # papermill raises PapermillExecutionError, kernel deaths, timeouts
         error = _error_text(exc, secrets)
     finally:
-        if previous is None:
-            os.environ.pop(RUN_ID_ENV, None)
-        else:
-            os.environ[RUN_ID_ENV] = previous
+        for var, value in previous.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
     duration = time.monotonic() - started
     record = NotebookRun(name=name, status="failed" if error else "ok", duration_s=round(duration, 2),
                          parameters=dict(checked), error=error)
@@ -129,16 +132,35 @@ def run_notebook(
     return record
 
 
-def run_all(settings: Settings, *, progress: bool = True) -> list[NotebookRun]:
-    """Run every notebook in order, then write the index; failures are recorded, not raised."""
-    notebooks = list_notebooks(notebooks_dir(settings))
-    if not notebooks:
-        raise LabkitError(f"no notebooks in {notebooks_dir(settings)}")
+def run_all(
+    settings: Settings,
+    *,
+    notebooks: Path | None = None,
+    parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: bool = True,
+) -> list[NotebookRun]:
+    """Run every notebook of a folder in order, then write the index; failures are recorded.
+
+    `parameters` maps a notebook name to its overrides (the test suite uses tiny ones).
+    """
+    folder = notebooks or notebooks_dir(settings)
+    found = list_notebooks(folder)
+    if not found:
+        raise LabkitError(f"no notebooks in {folder}")
+    overrides = dict(parameters or {})
+    for name in overrides:
+        if name not in {p.stem for p in found}:
+            known = [p.stem for p in found]
+            raise ParameterError(f"parameters given for unknown notebook {name!r}; notebooks: {known}")
     records = []
-    bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress)
+    bar = tqdm(found, desc="notebooks", unit="nb", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.stem)
-        records.append(run_notebook(path, settings, progress=progress, update_index=False))
+        try:
+            record = run_notebook(path, settings, overrides.get(path.stem), progress=progress, update_index=False)
+        except ParameterError as exc:
+            record = NotebookRun(name=path.stem, status="failed", duration_s=0.0, error=str(exc))
+        records.append(record)
     runs = read_runs(settings.reports_dir)
     runs.update({r.name: r for r in records})
     write_runs(settings.reports_dir, runs.values())

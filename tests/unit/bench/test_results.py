@@ -8,7 +8,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from labkit.bench import ExperimentRun, latest_results, list_runs, load_results, measure_memory, run_case
+from labkit.bench import (
+    ExperimentRun,
+    latest_results,
+    list_runs,
+    load_results,
+    measure_memory,
+    run_case,
+)
 from labkit.errors import ResultsError
 
 
