@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from cycler import cycler
 from matplotlib.figure import Figure
 
 __all__ = ["PALETTE", "UNITS", "use_house_style", "latency_distribution", "ratio_chart", "medians_chart"]
@@ -15,7 +16,7 @@ __all__ = ["PALETTE", "UNITS", "use_house_style", "latency_distribution", "ratio
 PALETTE = ("#2f6690", "#d1495b", "#66a182", "#edae49", "#8d6a9f", "#3a7ca5", "#00798c", "#8c8c8c")
 UNITS = {"s": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6}
 
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "figure.figsize": (8.0, 4.2),
     "figure.dpi": 100,
     "savefig.dpi": 100,
@@ -28,13 +29,13 @@ _STYLE = {
     "axes.labelsize": 10,
     "legend.frameon": False,
     "font.family": "DejaVu Sans",
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
 }
 
 
 def use_house_style() -> None:
     """Apply the lab's matplotlib style (fonts shipped with matplotlib, so reports open offline)."""
-    plt.rcParams.update(_STYLE)
+    plt.rcParams.update(_STYLE)  # type: ignore[arg-type]
 
 
 def _scale(unit: str) -> float:
