@@ -18,12 +18,26 @@ from dotenv import dotenv_values
 from labkit.errors import SettingsError
 from labkit.secrets import mask_url
 
-__all__ = ["Settings", "SETTING_SPECS", "SettingSpec", "POSTGRES_SCHEMES", "REDIS_SCHEMES"]
+__all__ = ["Settings", "SETTING_SPECS", "SettingSpec", "POSTGRES_SCHEMES", "REDIS_SCHEMES", "project_root"]
 
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "postgresql+asyncpg")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The labkit checkout around `start` (default: the working directory), else `start` itself.
+
+    Notebooks run with their own folder as working directory; resolving relative paths
+    against the checkout lets every kernel find the same `data/`, `reports/` and `.env`.
+    """
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and 'name = "labkit"' in candidate.read_text(errors="replace"):
+            return folder
+    return here
 
 
 def _int(minimum: int) -> Callable[[str, str], int]:
@@ -166,16 +180,27 @@ class Settings:
         cls,
         environ: Mapping[str, str] | None = None,
         env_file: str | os.PathLike[str] | None = ".env",
+        root: Path | None = None,
     ) -> Settings:
-        """Read every setting from `environ` (default `os.environ`), falling back to `env_file`."""
+        """Read every setting from `environ` (default `os.environ`), falling back to `env_file`.
+
+        Relative paths (the `.env` file, data, reports, logs, SQLite) are taken from `root`,
+        by default the labkit checkout around the working directory.
+        """
+        root = root or project_root()
         values: dict[str, str] = {}
+        if env_file is not None and not Path(env_file).is_absolute():
+            env_file = root / env_file
         if env_file is not None and Path(env_file).is_file():
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         values.update(os.environ if environ is None else environ)
         kwargs = {}
         for spec in SETTING_SPECS:
             raw = values.get(spec.variable, spec.default)
-            kwargs[spec.field] = spec.parse(spec.variable, raw if raw != "" else spec.default)
+            value = spec.parse(spec.variable, raw if raw != "" else spec.default)
+            if isinstance(value, Path) and not value.is_absolute():
+                value = root / value
+            kwargs[spec.field] = value
         return cls(**kwargs)
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -193,6 +218,20 @@ class Settings:
             elif isinstance(value, Path):
                 value = str(value)
             out[spec.variable] = value
+        return out
+
+    def as_environ(self) -> dict[str, str]:
+        """Every setting as the environment variable that would rebuild it (secrets included:
+        for handing to a child process such as a notebook kernel, never for printing)."""
+        out = {}
+        for spec in SETTING_SPECS:
+            value = getattr(self, spec.field)
+            if value is None:
+                out[spec.variable] = ""
+            elif isinstance(value, bool):
+                out[spec.variable] = "true" if value else "false"
+            else:
+                out[spec.variable] = str(value)
         return out
 
     @property

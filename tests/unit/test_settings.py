@@ -23,8 +23,18 @@ def test_defaults_follow_the_seed() -> None:
     assert s.database_url is None and s.redis_url is None
 
 
-def test_dataclass_defaults_match_the_environment_defaults() -> None:
-    assert Settings() == from_env()
+def test_dataclass_defaults_match_the_environment_defaults(tmp_path: Path) -> None:
+    assert Settings() == Settings.from_env(environ={}, env_file=None, root=Path("."))
+
+
+def test_relative_paths_are_taken_from_the_checkout(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "labkit"\n')
+    (tmp_path / "notebooks").mkdir()
+    from labkit.settings import project_root
+
+    assert project_root(tmp_path / "notebooks") == tmp_path
+    s = Settings.from_env(environ={}, env_file=None, root=tmp_path)
+    assert s.data_dir == tmp_path / "data" and s.sqlite_path == tmp_path / "data" / "labkit.sqlite3"
 
 
 def test_settings_are_frozen() -> None:

@@ -1,0 +1,147 @@
+"""Statistics computed from raw samples: percentiles, IQR, bootstrap CIs of medians and ratios."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Summary", "Ratio", "summarize", "bootstrap_median_ci", "ratio_of_medians"]
+
+DEFAULT_RESAMPLES = 2000
+DEFAULT_CONFIDENCE = 0.95
+
+
+def _as_array(samples: Sequence[float] | np.ndarray) -> np.ndarray:
+    array = np.asarray(samples, dtype=float)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"need a non-empty 1-D sequence of samples, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError("samples must be finite numbers")
+    return array
+
+
+def _resampled_medians(x: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    # Chunked so that 2,000 resamples of 100k samples never need one huge index matrix.
+    out = np.empty(resamples)
+    chunk = max(1, 2_000_000 // x.size)
+    for start in range(0, resamples, chunk):
+        stop = min(resamples, start + chunk)
+        idx = rng.integers(0, x.size, size=(stop - start, x.size))
+        out[start:stop] = np.median(x[idx], axis=1)
+    return out
+
+
+def bootstrap_median_ci(
+    samples: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile-bootstrap confidence interval of the median."""
+    x = _as_array(samples)
+    if x.size == 1:
+        return float(x[0]), float(x[0])
+    medians = _resampled_medians(x, resamples, np.random.default_rng(seed))
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(medians, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Descriptive statistics of one case's samples (seconds, or whatever unit was sampled)."""
+
+    n: int
+    mean: float
+    median: float
+    p95: float
+    p99: float
+    q1: float
+    q3: float
+    iqr: float
+    min: float
+    max: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+
+    def as_dict(self) -> dict[str, float]:
+        """Plain mapping, handy for tables."""
+        return dict(self.__dict__)
+
+
+def summarize(
+    samples: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> Summary:
+    """Median, p95, p99, IQR and a bootstrap CI of the median, all from the raw samples."""
+    x = _as_array(samples)
+    q1, median, q3, p95, p99 = np.quantile(x, [0.25, 0.5, 0.75, 0.95, 0.99])
+    low, high = bootstrap_median_ci(x, confidence=confidence, resamples=resamples, seed=seed)
+    return Summary(
+        n=int(x.size),
+        mean=float(x.mean()),
+        median=float(median),
+        p95=float(p95),
+        p99=float(p99),
+        q1=float(q1),
+        q3=float(q3),
+        iqr=float(q3 - q1),
+        min=float(x.min()),
+        max=float(x.max()),
+        ci_low=low,
+        ci_high=high,
+        confidence=confidence,
+    )
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """median(B) / median(A) with a bootstrap CI: how many times A's time B takes."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+    confidence: float = DEFAULT_CONFIDENCE
+
+    @property
+    def speedup(self) -> float:
+        """A/B: how many times faster B is than A (the inverse of `value`)."""
+        return 1.0 / self.value
+
+    def excludes(self, threshold: float = 1.0) -> bool:
+        """True when the whole CI lies on one side of `threshold`."""
+        return self.ci_high < threshold or self.ci_low > threshold
+
+    def format(self, digits: int = 2) -> str:
+        """`1.23× [1.10, 1.35]`: the ratio and its CI for tables and verdicts."""
+        return f"{self.value:.{digits}f}× [{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]"
+
+
+def ratio_of_medians(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> Ratio:
+    """Ratio median(b)/median(a), CI by resampling both sample sets independently."""
+    xa, xb = _as_array(a), _as_array(b)
+    if np.median(xa) <= 0:
+        raise ValueError("the median of A must be positive to form a ratio")
+    rng = np.random.default_rng(seed)
+    ma = _resampled_medians(xa, resamples, rng)
+    mb = _resampled_medians(xb, resamples, rng)
+    ma = np.where(ma > 0, ma, np.nan)
+    ratios = mb / ma
+    ratios = ratios[np.isfinite(ratios)]
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(ratios, [alpha, 1 - alpha])
+    return Ratio(float(np.median(xb) / np.median(xa)), float(low), float(high), confidence)

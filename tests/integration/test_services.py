@@ -1,0 +1,88 @@
+"""Real servers: given URLs win, embedded ones start, are reused and stop; failures are named."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from labkit import services
+from labkit.errors import ServiceUnreachable
+from labkit.settings import Settings
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_given_urls_win(settings: Settings, pg_url: str, redis_url: str) -> None:
+    endpoints = services.resolve(settings)
+    assert endpoints.postgresql == pg_url.replace("postgresql://", "postgresql+psycopg://")
+    assert endpoints.redis == redis_url
+    assert endpoints.sqlite.endswith("labkit.sqlite3")
+    assert not (settings.services_dir / "state.json").exists()
+
+
+def test_server_versions_of_the_system_servers(settings: Settings) -> None:
+    versions = services.server_versions(services.resolve(settings))
+    assert versions["postgresql"].startswith("PostgreSQL ")
+    assert versions["redis"].startswith("Redis ")
+    assert versions["sqlite"].startswith("SQLite 3.")
+
+
+def test_unreachable_postgres_names_host_and_port_not_password() -> None:
+    port = closed_port()
+    with pytest.raises(ServiceUnreachable, match=rf"PostgreSQL at 127\.0\.0\.1:{port}") as info:
+        services.check_postgres(f"postgresql://bob:SOMEPASSWORD@127.0.0.1:{port}/x", timeout=2)
+    assert "SOMEPASSWORD" not in str(info.value)
+
+
+def test_unreachable_redis_names_host_and_port_not_password() -> None:
+    port = closed_port()
+    with pytest.raises(ServiceUnreachable, match=rf"Redis at 127\.0\.0\.1:{port}") as info:
+        services.check_redis(f"redis://:SOMEPASSWORD@127.0.0.1:{port}/0", timeout=2)
+    assert "SOMEPASSWORD" not in str(info.value)
+
+
+def test_status_of_given_servers_is_masked(tmp_path: Path, pg_url: str) -> None:
+    with_password = pg_url.replace("postgresql://postgres@", "postgresql://postgres:SOMEPASSWORD@")
+    s = Settings.from_env(environ={"DATABASE_URL": with_password, "LABKIT_DATA_DIR": str(tmp_path)}, env_file=None)
+    rows = {row.name: row for row in services.status(s)}
+    assert rows["postgresql"].source == "given" and rows["postgresql"].running
+    assert "SOMEPASSWORD" not in repr(rows)
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    data = tmp_path_factory.mktemp("embedded")
+    s = Settings.from_env(environ={"LABKIT_DATA_DIR": str(data)}, env_file=None)
+    yield s
+    services.down(s)
+
+
+def test_embedded_servers_start_answer_and_are_reused(embedded: Settings) -> None:
+    first = services.resolve(embedded)
+    with psycopg.connect(first.postgresql.replace("+psycopg", "")) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert redis.Redis.from_url(first.redis).ping()
+    again = services.resolve(embedded)
+    assert again == first
+    rows = {row.name: row for row in services.status(embedded)}
+    assert rows["postgresql"].source == rows["redis"].source == "embedded"
+    assert rows["postgresql"].running and rows["redis"].running
+    assert rows["postgresql"].version.startswith("PostgreSQL 16")
+
+
+def test_down_stops_embedded_servers(embedded: Settings) -> None:
+    endpoints = services.resolve(embedded)
+    assert sorted(services.down(embedded)) == ["postgresql", "redis"]
+    with pytest.raises(ServiceUnreachable):
+        services.check_redis(endpoints.redis, timeout=1)
+    rows = {row.name: row for row in services.status(embedded)}
+    assert not rows["postgresql"].running and not rows["redis"].running
