@@ -150,6 +150,12 @@ class CacheBase:
         m.bytes_read += sum([len(d) for d in datas if d is not None])
         return out, []
 
+    def _ttls_ms(self, ttl: float | None, n: int) -> list[int]:
+        """`n` TTLs in ms: one value, or each jittered on its own."""
+        if not self.jitter:
+            return [self._ttl_ms(ttl)] * n
+        return [self._ttl_ms(ttl) for _ in range(n)]
+
     # -- failures and metrics -------------------------------------------------------------
 
     def _failure(self, operation: str, exc: BaseException) -> CacheUnavailable:

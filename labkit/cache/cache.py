@@ -201,9 +201,11 @@ class Cache(CacheBase):
 
     def set_many(self, mapping: Mapping[str, Any], ttl: float | None = None) -> None:
         """Store every item with its own (jittered) TTL in one round trip; all encoded first."""
-        items = [(self.full_key(k), dumps(v), self._ttl_ms(ttl)) for k, v in mapping.items()]
-        if not items:
+        if not mapping:
             return
+        keys = self._full_keys(list(mapping))
+        datas = [dumps(v) for v in mapping.values()]
+        items = list(zip(keys, datas, self._ttls_ms(ttl, len(keys)), strict=True))
         self._call("set_many", self.backend.set_many, items)
         self._m.sets += len(items)
         self._m.bytes_written += sum(len(d) for _, d, _ in items)

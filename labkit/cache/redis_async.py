@@ -158,7 +158,7 @@ class AsyncRedisBackend:
 
     async def set_many(self, items: Sequence[tuple[str, bytes, int]]) -> None:
         if items:
-            packed = b"".join([resp.pack_set_px(k.encode(), d, t) for k, d, t in items])
+            packed = resp.pack_set_many([(k.encode(), d, t) for k, d, t in items])
             await self._call(packed, replies=len(items))
 
     async def set_tagged(self, key: str, data: bytes, ttl_ms: int, tag_keys: Sequence[str]) -> None:

@@ -186,7 +186,7 @@ class RedisBackend:
     def set_many(self, items: Sequence[tuple[str, bytes, int]]) -> None:
         """Write every (key, data, ttl_ms) in one buffer and one round trip."""
         if items:
-            packed = b"".join([resp.pack_set_px(k.encode(), d, t) for k, d, t in items])
+            packed = resp.pack_set_many([(k.encode(), d, t) for k, d, t in items])
             self._call(packed, replies=len(items))
 
     def set_tagged(self, key: str, data: bytes, ttl_ms: int, tag_keys: Sequence[str]) -> None:

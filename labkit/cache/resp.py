@@ -13,6 +13,7 @@ __all__ = [
     "pack",
     "pack_get",
     "pack_set_px",
+    "pack_set_many",
     "pack_mget",
     "Script",
     "SET_TAGGED",
@@ -41,6 +42,21 @@ def pack_set_px(key: bytes, value: bytes, ttl_ms: int) -> bytes:
     return b"*5\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$2\r\nPX\r\n$%d\r\n%s\r\n" % (
         len(key), key, len(value), value, len(ttl), ttl,
     )
+
+
+def pack_set_many(items: Sequence[tuple[bytes, bytes, int]]) -> bytes:
+    """SET key value PX ttl_ms, for every item, in one buffer."""
+    out = []
+    last = None
+    tail = b""
+    for key, value, ttl_ms in items:
+        if ttl_ms != last:
+            ttl = b"%d" % ttl_ms
+            tail = b"$2\r\nPX\r\n$%d\r\n%b\r\n" % (len(ttl), ttl)
+            last = ttl_ms
+        out.append(b"*5\r\n$3\r\nSET\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(key), key, len(value), value))
+        out.append(tail)
+    return b"".join(out)
 
 
 def pack_mget(keys: Sequence[bytes]) -> bytes:

@@ -9,6 +9,7 @@ the same bytes about twice as fast.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -91,14 +92,24 @@ _decoder = msgspec.msgpack.Decoder(ext_hook=_ext_hook)
 _decode = _decoder.decode
 
 
+_local = threading.local()  # a Packer per thread: reusing one is ~2x faster than packb
+
+
 def dumps(value: Any) -> bytes:
     """Encode `value` as msgpack; raise `UnserializableValue` (a TypeError) naming a bad type."""
     try:
-        return msgpack.packb(value, default=_default, use_bin_type=True)
-    except UnserializableValue:
+        packer = _local.packer
+    except AttributeError:
+        packer = _local.packer = msgpack.Packer(default=_default, use_bin_type=True)
+    try:
+        return packer.pack(value)
+    except BaseException as exc:
+        packer.reset()  # drop whatever half of the value was packed
+        if isinstance(exc, UnserializableValue):
+            raise
+        if isinstance(exc, (TypeError, ValueError, OverflowError)):
+            raise UnserializableValue(type(value).__qualname__) from exc
         raise
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise UnserializableValue(type(value).__qualname__) from exc
 
 
 def loads(data: bytes) -> Any:

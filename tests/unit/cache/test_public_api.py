@@ -116,7 +116,11 @@ def test_hand_packed_commands_parse_as_the_commands_they_claim():
     reader.feed(resp.pack_set_px(b"k\xc3\xa9y", b"\x00v\r\n", 1500))
     reader.feed(resp.pack_mget([b"a", b"bb"]))
     reader.feed(resp.pack_get(b"g"))
+    reader.feed(resp.pack_set_many([(b"a", b"1", 10), (b"b", b"", 10), (b"c", b"3", 200)]))
     assert reader.gets() == [b"SET", b"k\xc3\xa9y", b"\x00v\r\n", b"PX", b"1500"]
     assert reader.gets() == [b"MGET", b"a", b"bb"]
     assert reader.gets() == [b"GET", b"g"]
+    assert reader.gets() == [b"SET", b"a", b"1", b"PX", b"10"]
+    assert reader.gets() == [b"SET", b"b", b"", b"PX", b"10"]
+    assert reader.gets() == [b"SET", b"c", b"3", b"PX", b"200"]
     assert reader.gets() is False

@@ -62,3 +62,9 @@ def test_a_class_from_a_module_is_named_with_its_module():
 def test_corrupt_or_foreign_bytes_raise_decode_error(junk):
     with pytest.raises(DecodeError):
         loads(junk)
+
+
+def test_a_failed_encoding_leaves_nothing_behind_for_the_next_value():
+    with pytest.raises(TypeError):
+        dumps({"a": "x" * 100, "b": {1, 2}})
+    assert dumps({"ok": 1}) == msgpack.packb({"ok": 1})
