@@ -6,6 +6,7 @@ The same hand-packed commands as the sync backend, on a bounded pool owned by on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -48,6 +49,7 @@ class AsyncRedisBackend:
         self._idle: deque[Any] = deque()
         self._created = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AsyncRedisBackend:
@@ -63,14 +65,29 @@ class AsyncRedisBackend:
 
     # -- the pool -------------------------------------------------------------------------
 
+    def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Connections belong to the loop that opened them: a new loop starts a fresh pool."""
+        for conn in self._idle:
+            transport = getattr(conn._writer, "transport", None)
+            if transport is not None:
+                with contextlib.suppress(Exception):  # the old loop may be closed already
+                    transport.abort()
+        self._idle = deque()
+        self._created = 0
+        self._waiters = deque()
+        self._loop = loop
+
     async def _acquire(self) -> tuple[Any, bool]:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._adopt(loop)
         while True:
             if self._idle:
                 return self._idle.pop(), True
             if self._created < self.max_connections:
                 self._created += 1
                 return self._connection_class(**self._connection_kwargs), False
-            waiter = asyncio.get_running_loop().create_future()
+            waiter = loop.create_future()
             self._waiters.append(waiter)
             try:
                 await asyncio.wait_for(waiter, self._wait_s)
