@@ -65,6 +65,7 @@ class CacheBase:
         self._rng = rng if rng is not None else random.Random()
         self._kp = key_prefix + ":"
         self._errors = backend.errors
+        self._server_errors = backend.server_errors
         self._m = CacheMetrics()
 
     def __repr__(self) -> str:
@@ -158,9 +159,14 @@ class CacheBase:
 
     # -- failures and metrics -------------------------------------------------------------
 
+    def _foreign(self, exc: BaseException) -> bool:
+        """Whether a failed read found a key of another Redis type (a list, a set, ...)."""
+        return isinstance(exc, self._server_errors) and str(exc).startswith("WRONGTYPE")
+
     def _failure(self, operation: str, exc: BaseException) -> CacheUnavailable:
         self._m.errors += 1
-        self.breaker.failure()
+        if not isinstance(exc, self._server_errors):  # an answer is not an outage
+            self.breaker.failure()
         reason = mask_text(f"{type(exc).__name__}: {exc}")
         return CacheUnavailable(self.backend.name, operation, reason)
 

@@ -10,6 +10,7 @@ from labkit.cache.base import CORRUPT, MISS, CacheBase
 from labkit.cache.memory import MemoryBackend
 from labkit.cache.redis_backend import RedisBackend
 from labkit.cache.serializer import dumps
+from labkit.errors import CacheUnavailable
 from labkit.settings import Settings
 
 __all__ = ["Cache"]
@@ -65,6 +66,8 @@ class Cache(CacheBase):
         try:
             data = self.backend.get(key)
         except self._errors as exc:
+            if self._foreign(exc):
+                return self._drop_foreign(key)
             self._failure("get", exc)
             return MISS
         m = self._m
@@ -98,6 +101,13 @@ class Cache(CacheBase):
             self._quiet("delete", self.backend.delete, [full])
             return full, MISS
         return full, value
+
+    def _drop_foreign(self, key: str) -> Any:
+        """A key of another Redis type is foreign data: count it, delete it, report a miss."""
+        self._m.decode_errors += 1
+        self._m.misses += 1
+        self._quiet("delete", self.backend.delete, [key])
+        return MISS
 
     def _quiet(self, operation: str, call: Callable[..., Any], *args: Any) -> Any:
         """Run a backend call, counting a failure instead of raising; MISS when it failed."""
@@ -150,7 +160,13 @@ class Cache(CacheBase):
     def get(self, key: str, default: Any = None) -> Any:
         """The value under `key`, or `default` when missing (a stored None comes back as None)."""
         full = self.full_key(key)
-        data = self._call("get", self.backend.get, full)
+        try:
+            data = self._call("get", self.backend.get, full)
+        except CacheUnavailable as exc:
+            if exc.__cause__ is None or not self._foreign(exc.__cause__):
+                raise
+            self._drop_foreign(full)
+            return default
         value = self._decode(data)
         if value is CORRUPT:
             self._quiet("delete", self.backend.delete, [full])

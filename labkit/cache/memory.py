@@ -22,6 +22,7 @@ class MemoryBackend:
     """At most `max_entries` live entries; the least recently used goes first."""
 
     errors: tuple[type[BaseException], ...] = ()
+    server_errors: tuple[type[BaseException], ...] = ()
 
     def __init__(self, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic):
         if max_entries < 1:
@@ -156,6 +157,7 @@ class AsyncMemoryBackend:
     """The memory backend behind awaitable methods, for `AsyncCache`."""
 
     errors: tuple[type[BaseException], ...] = ()
+    server_errors: tuple[type[BaseException], ...] = ()
 
     def __init__(self, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic):
         self.sync = MemoryBackend(max_entries, clock)

@@ -16,7 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 
 from labkit.cache import resp
-from labkit.cache.redis_backend import BACKEND_ERRORS, connection_options
+from labkit.cache.redis_backend import BACKEND_ERRORS, SERVER_ERRORS, connection_options
 from labkit.errors import CacheArgumentError
 from labkit.secrets import mask_url
 from labkit.settings import Settings
@@ -30,6 +30,7 @@ class AsyncRedisBackend:
     """Bytes in, bytes out, on a bounded pool of redis-py asyncio connections."""
 
     errors = BACKEND_ERRORS
+    server_errors = SERVER_ERRORS
 
     def __init__(
         self,

@@ -27,6 +27,8 @@ from labkit.settings import REDIS_SCHEMES, Settings
 __all__ = ["RedisBackend", "connection_options"]
 
 BACKEND_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
+# Errors the server answered with: the server is up, so they do not trip the breaker.
+SERVER_ERRORS: tuple[type[BaseException], ...] = (ResponseError,)
 
 
 def connection_options(
@@ -56,6 +58,7 @@ class RedisBackend:
     """Bytes in, bytes out, on a bounded pool of redis-py connections (thread-safe)."""
 
     errors = BACKEND_ERRORS
+    server_errors = SERVER_ERRORS
 
     def __init__(
         self,

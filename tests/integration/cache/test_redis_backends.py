@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from labkit.cache import AsyncCache, AsyncRedisBackend, Cache, CircuitBreaker, RedisBackend, cached
+from labkit.errors import CacheUnavailable
 
 
 def count_round_trips(backend: Any) -> list[int]:
@@ -165,3 +166,43 @@ async def test_a_successful_trial_closes_the_breaker_and_caching_resumes(
     assert calls == [1, 1, 1]
     assert cache.metrics()["breaker"] == "closed"
     await aw(cache.close())
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_key_of_another_redis_type_is_a_counted_miss_and_is_deleted(
+    redis_url, redis_namespace, raw_redis, mode, aw
+):
+    cls = AsyncCache if mode == "async" else Cache
+    cache = cls.from_url(redis_url, key_prefix=redis_namespace)
+    raw_redis.rpush(f"{redis_namespace}:direct", "a list, not a value")
+    assert await aw(cache.get("direct", default="MISS")) == "MISS"
+    assert not raw_redis.exists(f"{redis_namespace}:direct")
+
+    def compute(x: int) -> int:
+        return x * 3
+
+    async def acompute(x: int) -> int:
+        return compute(x)
+
+    f = cached(prefix="t", ttl=30, cache=cache)(acompute if mode == "async" else compute)
+    raw_redis.sadd(cache.full_key(f.key_for(2)), "a set")
+    assert await aw(f(2)) == 6
+    assert await aw(f(2)) == 6
+    m = cache.metrics()
+    assert m["decode_errors"] == 2 and m["hits"] == 1 and m["breaker"] == "closed"
+    await aw(cache.close())
+
+
+def test_an_error_answered_by_the_server_does_not_open_the_breaker(
+    redis_url, redis_namespace, raw_redis
+):
+    cache = Cache.from_url(redis_url, key_prefix=redis_namespace,
+                           breaker=CircuitBreaker(threshold=1))
+    raw_redis.set(f"{redis_namespace}:__tag__:t", "a string where a tag set belongs")
+    with pytest.raises(CacheUnavailable, match="WRONGTYPE"):
+        cache.set("k", 1, tags=["t"])
+    assert cache.metrics()["errors"] == 1
+    assert cache.metrics()["breaker"] == "closed"
+    cache.set("k", 2)
+    assert cache.get("k") == 2
+    cache.close()
