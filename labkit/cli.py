@@ -91,6 +91,20 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return run_benchmarks(settings, quick=args.quick, suites=args.suite or None, strict=args.strict)
 
 
+def _cmd_check_reports(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.report.browser import check_reports
+    from labkit.secrets import url_secrets
+
+    secrets = url_secrets(settings.database_url) + url_secrets(settings.redis_url)
+    result = check_reports(settings.reports_dir, secrets=secrets)
+    for problem in result.problems:
+        print(f"  {problem}")
+    for shot in result.screenshots:
+        print(f"screenshot: {shot}")
+    print(f"{len(result.pages)} pages checked, {len(result.problems)} problems")
+    return 0 if result.ok else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,10 +127,17 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="few repeats: a smoke run, not a measurement")
     bench.add_argument("--suite", action="append", help="run only this suite (repeatable)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    sub.add_parser("check-reports", help="open every report in headless Chromium and check it")
     return parser
 
 
-_COMMANDS = {"run": _cmd_run, "report": _cmd_report, "services": _cmd_services, "bench": _cmd_bench}
+_COMMANDS = {
+    "run": _cmd_run,
+    "report": _cmd_report,
+    "services": _cmd_services,
+    "bench": _cmd_bench,
+    "check-reports": _cmd_check_reports,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
