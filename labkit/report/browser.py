@@ -99,7 +99,7 @@ def check_reports(
     timeout_ms: float = 15_000,
 ) -> BrowserCheck:
     """Open index.html and every report it links in headless Chromium and collect problems."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import ConsoleMessage, Error, sync_playwright
 
     reports = Path(reports_dir).resolve()
     index = reports / "index.html"
@@ -133,8 +133,16 @@ def check_reports(
                 result.pages.append(label)
                 page = context.new_page()
                 console: list[str] = []
-                page.on("console", lambda m, c=console: c.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e, c=console: c.append(str(e)))
+
+                def on_console(message: ConsoleMessage, sink: list[str] = console) -> None:
+                    if message.type == "error":
+                        sink.append(message.text)
+
+                def on_page_error(error: Error, sink: list[str] = console) -> None:
+                    sink.append(str(error))
+
+                page.on("console", on_console)
+                page.on("pageerror", on_page_error)
                 external.clear()
                 page.goto(path.as_uri(), wait_until="load", timeout=timeout_ms)
                 images = page.evaluate(
