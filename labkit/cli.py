@@ -105,6 +105,20 @@ def _cmd_check_reports(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if result.ok else 1
 
 
+def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.bench.compare import compare_runs, find_run
+
+    result = compare_runs(
+        find_run(args.run_a, settings.results_dir), find_run(args.run_b, settings.results_dir),
+        threshold=args.threshold,
+    )
+    digest = result.markdown()
+    print(digest)
+    if args.markdown:
+        Path(args.markdown).write_text(digest, encoding="utf-8")
+    return 1 if len(result.regressions) else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +142,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--suite", action="append", help="run only this suite (repeatable)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     sub.add_parser("check-reports", help="open every report in headless Chromium and check it")
+
+    cmp_ = sub.add_parser("compare", help="compare two saved runs; exit 1 on a regression")
+    cmp_.add_argument("run_a", help="baseline run: a run id or a results .parquet path")
+    cmp_.add_argument("run_b", help="candidate run: a run id or a results .parquet path")
+    cmp_.add_argument("--threshold", type=float, default=0.05,
+                      help="relative change a CI must clear to count (default 0.05)")
+    cmp_.add_argument("--markdown", metavar="FILE", help="also write the digest to FILE")
     return parser
 
 
@@ -137,6 +158,7 @@ _COMMANDS = {
     "services": _cmd_services,
     "bench": _cmd_bench,
     "check-reports": _cmd_check_reports,
+    "compare": _cmd_compare,
 }
 
 
