@@ -164,45 +164,59 @@ class AsyncMemoryBackend:
         self.name = self.sync.name
 
     async def get(self, key: str) -> bytes | None:
+        """The bytes under `key`, or None."""
         return self.sync.get(key)
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The bytes under each key (None where missing), in one MGET."""
         return self.sync.get_many(keys)
 
     async def set(self, key: str, data: bytes, ttl_ms: int) -> None:
+        """Write `data` under `key` for `ttl_ms` milliseconds."""
         self.sync.set(key, data, ttl_ms)
 
     async def set_many(self, items: Sequence[tuple[str, bytes, int]]) -> None:
+        """Write every (key, data, ttl_ms) in one buffer and one round trip."""
         self.sync.set_many(items)
 
     async def set_tagged(self, key: str, data: bytes, ttl_ms: int, tag_keys: Sequence[str]) -> None:
+        """Write `data` and add `key` to each tag set, atomically."""
         self.sync.set_tagged(key, data, ttl_ms, tag_keys)
 
     async def add(self, key: str, data: bytes, ttl_ms: int) -> bool:
+        """Write only if `key` is absent (SET NX); True if written."""
         return self.sync.add(key, data, ttl_ms)
 
     async def delete_if_equals(self, key: str, data: bytes) -> bool:
+        """Delete `key` only if it holds `data` (a lock released by its owner)."""
         return self.sync.delete_if_equals(key, data)
 
     async def delete(self, keys: Sequence[str]) -> int:
+        """Delete keys; the number that existed."""
         return self.sync.delete(keys)
 
     async def exists(self, key: str) -> bool:
+        """Whether `key` holds a live entry."""
         return self.sync.exists(key)
 
     async def pttl(self, key: str) -> int | None:
+        """Milliseconds `key` has left; None if missing or without expiry."""
         return self.sync.pttl(key)
 
     async def incr(self, key: str) -> int:
+        """Add one to the counter under `key` (created at 0) and return it."""
         return self.sync.incr(key)
 
     async def get_versioned(
         self, version_key: str, head: str, tail: str
     ) -> tuple[int, bytes | None]:
+        """Read a namespace version and the entry `head + version + tail` in one round trip."""
         return self.sync.get_versioned(version_key, head, tail)
 
     async def invalidate_tags(self, tag_keys: Sequence[str]) -> int:
+        """Delete every entry in the tag sets, and the sets; the number of entries deleted."""
         return self.sync.invalidate_tags(tag_keys)
 
     async def close(self) -> None:
+        """Close every idle connection (connections in use close when released later)."""
         self.sync.close()

@@ -79,6 +79,7 @@ class AsyncRedisBackend:
         self._loop = loop
 
     async def _acquire(self) -> tuple[Any, bool]:
+        """Send one buffer, read `replies` replies (the last one, or a list if several)."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._adopt(loop)
@@ -113,6 +114,7 @@ class AsyncRedisBackend:
             self._wake()
 
     async def _discard(self, conn: Any) -> None:
+        """Send one buffer, read `replies` replies (the last one, or a list if several)."""
         self._created -= 1
         self._wake()
         await conn.disconnect(nowait=True)
@@ -158,6 +160,7 @@ class AsyncRedisBackend:
     async def _script(
         self, script: resp.Script, keys: Sequence[bytes], args: Sequence[bytes]
     ) -> Any:
+        """The bytes under `key`, or None."""
         try:
             return await self._call(script.evalsha(keys, args))
         except NoScriptError:
@@ -166,54 +169,67 @@ class AsyncRedisBackend:
     # -- the backend API (same meaning as RedisBackend) -----------------------------------
 
     async def get(self, key: str) -> bytes | None:
+        """The bytes under `key`, or None."""
         return await self._call(resp.pack_get(key.encode()))
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The bytes under each key (None where missing), in one MGET."""
         return await self._call(resp.pack_mget([k.encode() for k in keys]))
 
     async def set(self, key: str, data: bytes, ttl_ms: int) -> None:
+        """Write `data` under `key` for `ttl_ms` milliseconds."""
         await self._call(resp.pack_set_px(key.encode(), data, ttl_ms))
 
     async def set_many(self, items: Sequence[tuple[str, bytes, int]]) -> None:
+        """Write every (key, data, ttl_ms) in one buffer and one round trip."""
         if items:
             packed = resp.pack_set_many([(k.encode(), d, t) for k, d, t in items])
             await self._call(packed, replies=len(items))
 
     async def set_tagged(self, key: str, data: bytes, ttl_ms: int, tag_keys: Sequence[str]) -> None:
+        """Write `data` and add `key` to each tag set, atomically."""
         keys = [key.encode(), *(t.encode() for t in tag_keys)]
         await self._script(resp.SET_TAGGED, keys, [data, b"%d" % ttl_ms])
 
     async def add(self, key: str, data: bytes, ttl_ms: int) -> bool:
+        """Write only if `key` is absent (SET NX); True if written."""
         packed = resp.pack(b"SET", key.encode(), data, b"PX", b"%d" % ttl_ms, b"NX")
         return (await self._call(packed)) is not None
 
     async def delete_if_equals(self, key: str, data: bytes) -> bool:
+        """Delete `key` only if it holds `data` (a lock released by its owner)."""
         return bool(await self._script(resp.DELETE_IF_EQUALS, [key.encode()], [data]))
 
     async def delete(self, keys: Sequence[str]) -> int:
+        """Delete keys; the number that existed."""
         if not keys:
             return 0
         return int(await self._call(resp.pack(b"DEL", *(k.encode() for k in keys))))
 
     async def exists(self, key: str) -> bool:
+        """Whether `key` holds a live entry."""
         return bool(await self._call(resp.pack(b"EXISTS", key.encode())))
 
     async def pttl(self, key: str) -> int | None:
+        """Milliseconds `key` has left; None if missing or without expiry."""
         ms = int(await self._call(resp.pack(b"PTTL", key.encode())))
         return ms if ms >= 0 else None
 
     async def incr(self, key: str) -> int:
+        """Add one to the counter under `key` (created at 0) and return it."""
         return int(await self._call(resp.pack(b"INCR", key.encode()), retry=False))
 
     async def get_versioned(
         self, version_key: str, head: str, tail: str
     ) -> tuple[int, bytes | None]:
+        """Read a namespace version and the entry `head + version + tail` in one round trip."""
         version, data = await self._script(
             resp.GET_VERSIONED, [version_key.encode()], [head.encode(), tail.encode()]
         )
         return int(version), data
 
     async def invalidate_tags(self, tag_keys: Sequence[str]) -> int:
+        """Delete every entry in the tag sets, and the sets; the number of entries deleted."""
         if not tag_keys:
             return 0
         return int(await self._script(resp.INVALIDATE_TAGS, [t.encode() for t in tag_keys], []))
