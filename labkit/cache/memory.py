@@ -168,7 +168,7 @@ class AsyncMemoryBackend:
         return self.sync.get(key)
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
-        """The bytes under each key (None where missing), in one MGET."""
+        """The bytes under each key (None where missing)."""
         return self.sync.get_many(keys)
 
     async def set(self, key: str, data: bytes, ttl_ms: int) -> None:
@@ -176,11 +176,11 @@ class AsyncMemoryBackend:
         self.sync.set(key, data, ttl_ms)
 
     async def set_many(self, items: Sequence[tuple[str, bytes, int]]) -> None:
-        """Write every (key, data, ttl_ms) in one buffer and one round trip."""
+        """Write every (key, data, ttl_ms)."""
         self.sync.set_many(items)
 
     async def set_tagged(self, key: str, data: bytes, ttl_ms: int, tag_keys: Sequence[str]) -> None:
-        """Write `data` and add `key` to each tag set, atomically."""
+        """Write `data` and remember `key` under each tag."""
         self.sync.set_tagged(key, data, ttl_ms, tag_keys)
 
     async def add(self, key: str, data: bytes, ttl_ms: int) -> bool:
@@ -210,7 +210,7 @@ class AsyncMemoryBackend:
     async def get_versioned(
         self, version_key: str, head: str, tail: str
     ) -> tuple[int, bytes | None]:
-        """Read a namespace version and the entry `head + version + tail` in one round trip."""
+        """A namespace version and the entry `head + version + tail`."""
         return self.sync.get_versioned(version_key, head, tail)
 
     async def invalidate_tags(self, tag_keys: Sequence[str]) -> int:
@@ -218,5 +218,5 @@ class AsyncMemoryBackend:
         return self.sync.invalidate_tags(tag_keys)
 
     async def close(self) -> None:
-        """Close every idle connection (connections in use close when released later)."""
+        """Drop every entry."""
         self.sync.close()
