@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from labkit.cache.base import CORRUPT, MISS, CacheBase
+from labkit.cache.base import CORRUPT, MISS, UNAVAILABLE, CacheBase
 from labkit.cache.memory import AsyncMemoryBackend
 from labkit.cache.redis_async import AsyncRedisBackend
 from labkit.cache.serializer import dumps
@@ -58,10 +58,10 @@ class AsyncCache(CacheBase):
     # -- the internal protocol of @cached: never raises on backend failure ----------------
 
     async def _lookup(self, key: str, count: bool = True) -> Any:
-        """The value under the full `key`, or MISS (also on failure or corrupt bytes)."""
+        """The value under the full `key`; MISS if absent or corrupt; UNAVAILABLE on failure."""
         breaker = self.breaker
         if breaker.opened_at is not None and self._blocked():
-            return MISS
+            return UNAVAILABLE
         started = _now()
         try:
             data = await self.backend.get(key)
@@ -69,7 +69,7 @@ class AsyncCache(CacheBase):
             if self._foreign(exc):
                 return await self._drop_foreign(key)
             self._failure("get", exc)
-            return MISS
+            return UNAVAILABLE
         m = self._m
         m.observe("get", _now() - started)
         if breaker.failures:

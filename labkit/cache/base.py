@@ -13,7 +13,7 @@ from labkit.cache.serializer import DecodeError, loads
 from labkit.errors import CacheArgumentError, CacheUnavailable
 from labkit.secrets import mask_text
 
-__all__ = ["CacheBase", "MISS", "CORRUPT", "validate_ttl"]
+__all__ = ["CacheBase", "MISS", "CORRUPT", "UNAVAILABLE", "validate_ttl"]
 
 
 class _Miss:
@@ -27,6 +27,7 @@ class _Miss:
 
 MISS: Any = _Miss()
 CORRUPT: Any = object()  # bytes under a key that do not decode: counted, then deleted
+UNAVAILABLE: Any = object()  # the backend failed or its breaker is open: do not write either
 _TAG = "__tag__:"
 _NAMESPACE = "__ns__:"
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from labkit.cache.base import MISS
+from labkit.cache.base import MISS, UNAVAILABLE
 from labkit.cache.decorator import CachedOptions, default_cache
 from labkit.cache.flight import AsyncSingleFlight, SingleFlight
 from labkit.cache.keys import KeyMaker
@@ -80,13 +80,15 @@ def sync_wrapper(fn: Callable[..., Any], opts: CachedOptions, maker: KeyMaker) -
         if owned is False:  # another process computes it: serve stale, or wait briefly
             if opts.stale_ttl:
                 value = c._lookup(full + _STALE, count=False)
-                if value is not MISS:
+                if value is not MISS and value is not UNAVAILABLE:
                     c._m.stale_served += 1
                     return value
             deadline = time.monotonic() + opts.lock_wait
             while time.monotonic() < deadline:
                 time.sleep(_poll_interval(opts))
                 value = c._lookup(full, count=False)
+                if value is UNAVAILABLE:
+                    break
                 if value is not MISS:
                     c._m.hits += 1
                     return value
@@ -106,6 +108,8 @@ def sync_wrapper(fn: Callable[..., Any], opts: CachedOptions, maker: KeyMaker) -
         else:
             full = c._kp + maker(args, kwargs)
             value = c._lookup(full)
+            if value is UNAVAILABLE:  # fail open, and do not wait on a write that would fail too
+                return fn(*args, **kwargs)
         if value is not MISS:
             return value
         return flight.run(full, lambda: fill(c, full, args, kwargs))
@@ -150,13 +154,15 @@ def async_wrapper(fn: Callable[..., Any], opts: CachedOptions, maker: KeyMaker) 
         if owned is False:
             if opts.stale_ttl:
                 value = await c._lookup(full + _STALE, count=False)
-                if value is not MISS:
+                if value is not MISS and value is not UNAVAILABLE:
                     c._m.stale_served += 1
                     return value
             deadline = time.monotonic() + opts.lock_wait
             while time.monotonic() < deadline:
                 await asyncio.sleep(_poll_interval(opts))
                 value = await c._lookup(full, count=False)
+                if value is UNAVAILABLE:
+                    break
                 if value is not MISS:
                     c._m.hits += 1
                     return value
@@ -176,6 +182,8 @@ def async_wrapper(fn: Callable[..., Any], opts: CachedOptions, maker: KeyMaker) 
         else:
             full = c._kp + maker(args, kwargs)
             value = await c._lookup(full)
+            if value is UNAVAILABLE:
+                return await fn(*args, **kwargs)
         if value is not MISS:
             return value
         return await flight.run(full, lambda: fill(c, full, args, kwargs))

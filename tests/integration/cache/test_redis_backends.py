@@ -135,7 +135,7 @@ async def test_a_server_that_never_answers_times_out_and_cached_still_answers(hu
     else:
         f = cached(prefix="h", ttl=5, cache=cache)(compute)
         assert f(1) == 2
-    assert cache.metrics()["errors"] >= 1
+    assert cache.metrics()["errors"] == 1  # one timed-out lookup, then no write is attempted
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
