@@ -67,6 +67,7 @@ class RunComparison:
 
 def _figures(results: Results) -> dict[tuple, pd.Series]:
     frame = results.samples()
+    frame = frame[frame["value"].notna()]  # unmeasured figures (a pending claim) have no value
     keys = [c for c in frame.columns if c not in _NOT_KEYS]
     return {
         (key if isinstance(key, tuple) else (key,)): group["value"]
