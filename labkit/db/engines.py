@@ -52,7 +52,7 @@ def database_url(
             url = settings.database_url
     parsed = make_url(url)
     family = parsed.get_backend_name()
-    if family == "postgresql":
+    if family in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+asyncpg" if asyncio else "postgresql+psycopg")
     if family == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite" if asyncio else "sqlite+pysqlite")

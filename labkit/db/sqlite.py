@@ -48,7 +48,10 @@ def use_explicit_begin(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # on the driver cursor, like psycopg's implicit BEGIN: not a statement monitors count
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("BEGIN")
+        cursor.close()
 
 
 def read_pragmas(connection: Connection, names: list[str] | None = None) -> dict[str, Any]:

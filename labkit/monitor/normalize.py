@@ -12,6 +12,7 @@ _STRING = re.compile(r"'(?:[^']|'')*'")
 _PLACEHOLDER = re.compile(
     r"%\([^)]+\)s|%s|\$\d+|(?<![\w:]):[A-Za-z_]\w*|__\[POSTCOMPILE_\w+\]|\?"
 )
+_CAST = re.compile(r"\?::[A-Za-z_][\w]*(?:\s+(?:WITH|WITHOUT)\s+TIME\s+ZONE)?(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?", re.I)
 _NUMBER = re.compile(r"(?<![\w.$])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\b")
 _WHITESPACE = re.compile(r"\s+")
 _LIST = re.compile(r"\?(?:\s*,\s*\?)+")
@@ -25,6 +26,7 @@ def normalize_sql(statement: str) -> str:
     text = _COMMENT.sub(" ", statement)
     text = _STRING.sub("?", text)
     text = _PLACEHOLDER.sub("?", text)
+    text = _CAST.sub("?", text)  # psycopg renders typed binds as %(x)s::INTEGER
     text = _NUMBER.sub("?", text)
     text = _WHITESPACE.sub(" ", text).strip()
     text = _LIST.sub("?, ...", text)
