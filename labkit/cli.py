@@ -1,10 +1,134 @@
-"""The `labkit` command line (filled in by the report and services modules)."""
+"""The `labkit` command line: run notebooks, build reports, manage servers, print benchmarks."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from labkit.errors import LabkitError, ParameterError
+from labkit.settings import Settings
+
+__all__ = ["main"]
 
 
-def main(argv: list[str] | None = None) -> int:
-    print("labkit", file=sys.stderr)
+def _parse_params(pairs: Sequence[str], files: Sequence[str]) -> dict[str, Any]:
+    from labkit.report.parameters import parse_cli_value
+
+    params: dict[str, Any] = {}
+    for file in files:
+        try:
+            loaded = yaml.safe_load(Path(file).read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ParameterError(f"cannot read parameters file {file}: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ParameterError(f"parameters file {file} must hold a mapping of name: value")
+        params.update(loaded)
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"-p expects name=value, got {pair!r}")
+        params[name.strip()] = parse_cli_value(value)
+    return params
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.report.runner import run_notebook
+
+    record = run_notebook(args.notebook, settings, _parse_params(args.param, args.param_file))
+    print(f"{record.name}: {record.status} in {record.duration_s:.1f} s (run {record.run_id})")
+    for view in (record.reviewer_html, record.full_html):
+        if view:
+            print(f"  {settings.reports_dir / view}")
+    if record.error:
+        print(f"  error: {record.error}", file=sys.stderr)
+    return 0 if record.ok else 1
+
+
+def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit import services
+    from labkit.report.runner import run_all
+
+    before = {row.name: row.running for row in services.status(settings)}
+    try:
+        records = run_all(settings)
+    finally:
+        if not args.keep_services:
+            # Stop only the embedded servers this command started: a `make jupyter` session keeps its own.
+            started_here = [n for n in ("postgresql", "redis") if not before.get(n)]
+            if started_here and not (settings.database_url and settings.redis_url):
+                services.down(settings, only=started_here)
+    for r in records:
+        print(f"{r.status:>6}  {r.duration_s:6.1f} s  {r.name}  {r.headline or r.error or ''}")
+    print(f"index: {settings.reports_dir / 'index.html'}")
+    return 0 if all(r.ok for r in records) else 1
+
+
+def _cmd_services(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit import services
+
+    if args.action == "up":
+        rows = services.up(settings)
+    elif args.action == "down":
+        stopped = services.down(settings)
+        print("stopped: " + (", ".join(stopped) if stopped else "nothing (no embedded server was running)"))
+        rows = services.status(settings)
+    else:
+        rows = services.status(settings)
+    for row in rows:
+        state = "running" if row.running else "stopped"
+        print(f"{row.name:<11} {row.source:<9} {state:<8} {row.version or '':<18} {row.url}")
     return 0
+
+
+def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.benchmarks import run_benchmarks
+
+    return run_benchmarks(settings, quick=args.quick, suites=args.suite or None, strict=args.strict)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="labkit", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="execute one notebook and render its HTML views")
+    run.add_argument("notebook", help="notebook name (00_environment) or path")
+    run.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a parameter (repeatable); values read as YAML: 10, 0.5, true, [a, b]")
+    run.add_argument("-f", "--param-file", action="append", default=[], metavar="FILE",
+                     help="YAML file of parameters (applied before -p)")
+
+    report = sub.add_parser("report", help="run every notebook in order and write reports/index.html")
+    report.add_argument("--keep-services", action="store_true",
+                        help="leave embedded servers running afterwards")
+
+    svc = sub.add_parser("services", help="start, stop or show the servers the lab measures")
+    svc.add_argument("action", choices=["up", "down", "status"])
+
+    bench = sub.add_parser("bench", help="print same-run speed ratios against their targets")
+    bench.add_argument("--quick", action="store_true", help="few repeats: a smoke run, not a measurement")
+    bench.add_argument("--suite", action="append", help="run only this suite (repeatable)")
+    bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    return parser
+
+
+_COMMANDS = {"run": _cmd_run, "report": _cmd_report, "services": _cmd_services, "bench": _cmd_bench}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `labkit` command."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return _COMMANDS[args.command](args, settings)
+    except LabkitError as exc:
+        print(f"labkit: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -33,6 +33,9 @@ from labkit.settings import Settings
 __all__ = [
     "Endpoints",
     "ServiceStatus",
+    "BACKENDS",
+    "endpoint",
+    "version_of",
     "resolve",
     "postgres_url",
     "redis_url",
@@ -241,7 +244,9 @@ def _start_redis(folder: Path) -> dict:
             break
         except ServiceUnreachable:
             if time.monotonic() > deadline:
-                raise ServiceError(f"embedded Redis did not answer on 127.0.0.1:{port}; see {rdir / 'redis.log'}")
+                raise ServiceError(
+                    f"embedded Redis did not answer on 127.0.0.1:{port}; see {rdir / 'redis.log'}"
+                ) from None
             time.sleep(0.05)
     pid = int(pidfile.read_text().strip()) if pidfile.exists() else None
     return {"url": url, "pid": pid, "dir": str(rdir)}
@@ -307,6 +312,27 @@ def sqlite_url(settings: Settings) -> str:
     return f"sqlite:///{path}"
 
 
+BACKENDS = ("sqlite", "postgresql", "redis")
+
+
+def endpoint(settings: Settings, backend: str) -> str:
+    """One backend's URL (`sqlite`, `postgresql` or `redis`), its server started if needed."""
+    if backend == "sqlite":
+        return sqlite_url(settings)
+    if backend == "postgresql":
+        return postgres_url(settings)
+    if backend == "redis":
+        return redis_url(settings)
+    raise ValueError(f"unknown backend {backend!r}; backends are {', '.join(BACKENDS)}")
+
+
+def version_of(backend: str, url: str, timeout: float = 3.0) -> str:
+    """The server (or library) version behind one backend URL; unreachable servers raise."""
+    if backend == "sqlite":
+        return _sqlite_version()
+    return _CHECKS[backend](url, timeout)
+
+
 def resolve(settings: Settings, *, check: bool = True) -> Endpoints:
     """All three backends, servers started on demand; with `check`, each is pinged once."""
     endpoints = Endpoints(sqlite=sqlite_url(settings), postgresql=postgres_url(settings), redis=redis_url(settings))
@@ -333,13 +359,13 @@ def up(settings: Settings) -> list[ServiceStatus]:
     return status(settings)
 
 
-def down(settings: Settings) -> list[str]:
+def down(settings: Settings, *, only: list[str] | None = None) -> list[str]:
     """Stop the embedded servers this data folder started; servers given by URL are left alone."""
     state = _State(settings.services_dir)
     stopped = []
     with state.locked():
         current = state.read()
-        for name in list(current):
+        for name in [n for n in list(current) if only is None or n in only]:
             entry = current.pop(name)
             if _pid_alive(entry.get("pid")):
                 _STOPPERS[name](entry)

@@ -220,6 +220,20 @@ class Settings:
             out[spec.variable] = value
         return out
 
+    def as_environ(self) -> dict[str, str]:
+        """Every setting as the environment variable that would rebuild it (secrets included:
+        for handing to a child process such as a notebook kernel, never for printing)."""
+        out = {}
+        for spec in SETTING_SPECS:
+            value = getattr(self, spec.field)
+            if value is None:
+                out[spec.variable] = ""
+            elif isinstance(value, bool):
+                out[spec.variable] = "true" if value else "false"
+            else:
+                out[spec.variable] = str(value)
+        return out
+
     @property
     def results_dir(self) -> Path:
         """Where tidy result files of every experiment are saved."""

@@ -1,5 +1,6 @@
 """Measuring: warmups apart, raw samples kept, interleaved comparisons, statistics, tidy results."""
 
+from labkit.bench.analysis import noise_floor, ratio_between, readable_summary, summary_table
 from labkit.bench.cases import Cases
 from labkit.bench.memory import MemoryUsage, measure_memory
 from labkit.bench.metadata import new_run_id, run_metadata
@@ -22,11 +23,12 @@ from labkit.bench.runner import (
     run_interleaved,
     run_interleaved_async,
 )
-from labkit.bench.session import ExperimentRun
+from labkit.bench.session import RUN_ID_ENV, ExperimentRun
 from labkit.bench.stats import Ratio, Summary, bootstrap_median_ci, ratio_of_medians, summarize
 from labkit.bench.targets import BenchRow, format_bench_table
 
 __all__ = [
+    "RUN_ID_ENV",
     "SCHEMA_VERSION",
     "BenchRow",
     "Cases",
@@ -47,12 +49,16 @@ __all__ = [
     "measure_memory",
     "measurements_frame",
     "new_run_id",
+    "noise_floor",
     "ratio",
+    "ratio_between",
     "ratio_of_medians",
+    "readable_summary",
     "run_case",
     "run_interleaved",
     "run_interleaved_async",
     "run_metadata",
     "save_results",
     "summarize",
+    "summary_table",
 ]

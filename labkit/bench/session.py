@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from labkit.bench.metadata import new_run_id, run_metadata
 from labkit.bench.results import measurements_frame, save_results
 from labkit.bench.runner import Measurement
 
-__all__ = ["ExperimentRun"]
+__all__ = ["RUN_ID_ENV", "ExperimentRun"]
+
+RUN_ID_ENV = "LABKIT_RUN_ID"  # set by the report runner so a notebook saves under the run id it expects
 
 
 class ExperimentRun:
@@ -30,7 +33,7 @@ class ExperimentRun:
     ) -> None:
         self.experiment = experiment
         self.results_dir = Path(results_dir)
-        self.run_id = run_id or new_run_id()
+        self.run_id = run_id or os.environ.get(RUN_ID_ENV) or new_run_id()
         self.metadata = run_metadata(
             experiment, run_id=self.run_id, parameters=parameters, backends=backends,
             server_versions=server_versions,
@@ -57,8 +60,8 @@ class ExperimentRun:
             return pd.DataFrame(columns=["case", "label", "phase", "iteration", "value", "unit"])
         return pd.concat(self._frames, ignore_index=True)
 
-    def save(self, **headline: Any) -> Path:
-        """Write the results file; `headline` (a figure for the index page) joins the metadata."""
+    def save(self, headline: str | None = None) -> Path:
+        """Write the results file; `headline` (one line for the index page) joins the metadata."""
         if headline:
             self.metadata["headline"] = headline
         self.path = save_results(self.frame, self.metadata, self.results_dir)

@@ -8,7 +8,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from labkit.bench import ExperimentRun, latest_results, list_runs, load_results, measure_memory, run_case
+from labkit.bench import (
+    ExperimentRun,
+    latest_results,
+    list_runs,
+    load_results,
+    measure_memory,
+    run_case,
+)
 from labkit.errors import ResultsError
 
 
@@ -18,14 +25,14 @@ def test_saved_run_reads_back_with_metadata_and_every_sample(tmp_path: Path) -> 
         backends={"postgresql": "postgresql://u:SOMEPASSWORD@h/d"},
     )
     run.add({"x": run_case(lambda: None, repeats=5, warmups=2, name="x")}, backend="sqlite")
-    path = run.save(figure="1.0x")
+    path = run.save(headline="x: 1.0×")
     assert path == tmp_path / "demo" / f"{run.run_id}.parquet"
     back = load_results(path)
     assert back.run_id == run.run_id
     assert len(back.frame) == 7 and len(back.samples("x")) == 5
     assert set(back.frame["backend"]) == {"sqlite"}
     assert back.metadata["parameters"] == {"repeats": 5}
-    assert back.metadata["headline"] == {"figure": "1.0x"}
+    assert back.metadata["headline"] == "x: 1.0×"
     assert back.metadata["machine"]["cpu_count"] >= 1
     assert "SOMEPASSWORD" not in path.read_bytes().decode("latin-1")
 

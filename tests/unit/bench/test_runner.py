@@ -59,7 +59,9 @@ async def test_async_cases_are_awaited() -> None:
     assert len(ms["nap"].samples) == 3
 
 
-@pytest.mark.parametrize("kwargs,name", [({"repeats": 0}, "repeats"), ({"warmups": -1}, "warmups"), ({"inner": 0}, "inner")])
+@pytest.mark.parametrize(
+    "kwargs,name", [({"repeats": 0}, "repeats"), ({"warmups": -1}, "warmups"), ({"inner": 0}, "inner")]
+)
 def test_bad_counts_name_the_parameter(kwargs: dict, name: str) -> None:
     with pytest.raises(ValueError, match=name):
         run_case(lambda: None, **kwargs)

@@ -1,0 +1,117 @@
+"""The house plotting style: every chart in every report is drawn by a function here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = ["PALETTE", "UNITS", "use_house_style", "latency_distribution", "ratio_chart", "medians_chart"]
+
+PALETTE = ("#2f6690", "#d1495b", "#66a182", "#edae49", "#8d6a9f", "#3a7ca5", "#00798c", "#8c8c8c")
+UNITS = {"s": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6}
+
+_STYLE = {
+    "figure.figsize": (8.0, 4.2),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "legend.frameon": False,
+    "font.family": "DejaVu Sans",
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+}
+
+
+def use_house_style() -> None:
+    """Apply the lab's matplotlib style (fonts shipped with matplotlib, so reports open offline)."""
+    plt.rcParams.update(_STYLE)
+
+
+def _scale(unit: str) -> float:
+    try:
+        return UNITS[unit]
+    except KeyError:
+        raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}") from None
+
+
+def latency_distribution(
+    frame: pd.DataFrame, *, by: str = "case", value: str = "value", unit: str = "ms",
+    title: str = "", log: bool = True,
+) -> Figure:
+    """Box plot of every raw sample per group, medians annotated (frame: tidy sample rows, seconds)."""
+    use_house_style()
+    scale = _scale(unit)
+    groups = [(name, group[value].to_numpy() * scale) for name, group in frame.groupby(by, sort=False)]
+    if not groups:
+        raise ValueError("no samples to plot")
+    fig, ax = plt.subplots(figsize=(8.0, 0.6 * len(groups) + 1.6))
+    ax.boxplot([g for _, g in groups], vert=False, showfliers=True, widths=0.6,
+               flierprops={"markersize": 2, "alpha": 0.4}, medianprops={"color": PALETTE[1]})
+    ax.set_yticks(range(1, len(groups) + 1), [str(name) for name, _ in groups])
+    for i, (_, g) in enumerate(groups, start=1):
+        ax.annotate(f"{np.median(g):.3g} {unit}", (np.median(g), i + 0.32), fontsize=8, ha="center")
+    if log and all(np.all(g > 0) for _, g in groups):
+        ax.set_xscale("log")
+    ax.set_xlabel(f"time per call ({unit})")
+    ax.set_title(title)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def ratio_chart(
+    names: Sequence[str], ratios: Sequence[float], lows: Sequence[float], highs: Sequence[float],
+    *, title: str = "", reference: float = 1.0, xlabel: str = "ratio of medians (B / A), 95% CI",
+) -> Figure:
+    """Ratios as points with CI whiskers against a reference line (1.0: no difference)."""
+    use_house_style()
+    fig, ax = plt.subplots(figsize=(8.0, 0.55 * len(names) + 1.6))
+    y = np.arange(len(names))
+    r = np.asarray(ratios, dtype=float)
+    err = np.vstack([r - np.asarray(lows, dtype=float), np.asarray(highs, dtype=float) - r])
+    ax.errorbar(r, y, xerr=err, fmt="o", color=PALETTE[0], capsize=4)
+    ax.axvline(reference, color=PALETTE[1], linestyle="--", linewidth=1)
+    ax.set_yticks(y, list(names))
+    for yi, (ri, lo, hi) in enumerate(zip(r, lows, highs)):
+        ax.annotate(f"{ri:.3f} [{lo:.3f}, {hi:.3f}]", (ri, yi + 0.3), fontsize=8, ha="center")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def medians_chart(
+    frame: pd.DataFrame, *, x: str, y: str = "median", hue: str = "case", low: str | None = "ci_low",
+    high: str | None = "ci_high", unit: str = "ms", title: str = "", logx: bool = False, logy: bool = False,
+    ylabel: str | None = None,
+) -> Figure:
+    """Lines of a statistic against a parameter (N, workers...), one per `hue`, CI as a band."""
+    use_house_style()
+    scale = _scale(unit) if ylabel is None else 1.0
+    fig, ax = plt.subplots()
+    for i, (name, group) in enumerate(frame.sort_values(x).groupby(hue, sort=False)):
+        color = PALETTE[i % len(PALETTE)]
+        ax.plot(group[x], group[y] * scale, marker="o", label=str(name), color=color)
+        if low and high and low in group and high in group:
+            ax.fill_between(group[x], group[low] * scale, group[high] * scale, alpha=0.15, color=color)
+    ax.set_xlabel(x)
+    ax.set_ylabel(ylabel or f"{y} ({unit})")
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
