@@ -69,7 +69,7 @@ def _copy(connection: Connection, target: str, schema: str | None, names: list[s
         copy.set_types(oids)
         write = copy.write_row
         try:
-            for index, row in enumerate(rows):
+            for index, row in enumerate(rows):  # noqa: B007 - read in the except below
                 write(row)
         except Exception as error:  # a value the driver cannot encode
             error.labkit_row = index  # type: ignore[attr-defined]
@@ -165,8 +165,8 @@ def staged_merge(
         if on_conflict == "ignore":
             action = "DO NOTHING"
         else:
-            sets = [f"{q(k)} = EXCLUDED.{q(k)}" for k in plan.columns if k not in (conflict_columns or [])]
-            action = "DO UPDATE SET " + ", ".join(sets) if sets else "DO NOTHING"
+            assignments = [f"{q(k)} = EXCLUDED.{q(k)}" for k in plan.columns if k not in (conflict_columns or [])]
+            action = "DO UPDATE SET " + ", ".join(assignments) if assignments else "DO NOTHING"
         statement = (f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {stage} "
                      f"ON CONFLICT ({conflict}) {action}")
     try:

@@ -43,7 +43,7 @@ class _Timed:
         return new  # type: ignore[no-any-return]
 
 
-class TimedQueuePool(_Timed, QueuePool):
+class TimedQueuePool(_Timed, QueuePool):  # type: ignore[misc]
     """QueuePool with checkout-wait histogram, timeout counter and a labkit timeout error."""
 
     def __init__(self, *args: Any, **kw: Any) -> None:
@@ -54,7 +54,7 @@ class TimedQueuePool(_Timed, QueuePool):
         return self._timed_get(super()._do_get)
 
 
-class TimedAsyncQueuePool(_Timed, AsyncAdaptedQueuePool):
+class TimedAsyncQueuePool(_Timed, AsyncAdaptedQueuePool):  # type: ignore[misc]
     """The asyncio flavour of `TimedQueuePool`, for async engines."""
 
     def __init__(self, *args: Any, **kw: Any) -> None:
@@ -65,7 +65,7 @@ class TimedAsyncQueuePool(_Timed, AsyncAdaptedQueuePool):
         return self._timed_get(super()._do_get)
 
 
-class TimedNullPool(_Timed, NullPool):
+class TimedNullPool(_Timed, NullPool):  # type: ignore[misc]
     """No pooling (a connection per checkout), still counted: the baseline profile's pool."""
 
     _timeout = 0.0

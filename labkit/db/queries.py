@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, inspect, select
@@ -108,7 +109,7 @@ def select_models(model: type, *, filters: Filters | None = None, load_relations
                   order_by: str | Sequence[str] | None = None, limit: int | None = None,
                   offset: int | None = None) -> Select[Any]:
     """SELECT of whole model objects with filters, eager loads, ordering and paging."""
-    statement = select(model).where(*where_clauses(model, filters))
+    statement: Select[Any] = select(model).where(*where_clauses(model, filters))
     statement = statement.options(*load_options(model, load_relationships))
     statement = statement.order_by(*order_clauses(model, order_by))
     return _page(statement, limit, offset)
@@ -134,6 +135,15 @@ def select_rows(model: type, fields: Sequence[str], *, filters: Filters | None =
     """
     if not fields:
         raise ValueError("fields is empty: name at least one column, e.g. ['id']")
+    statement, columns = _projection(model, tuple(fields))
+    statement = statement.where(*where_clauses(model, filters))
+    statement = statement.order_by(*order_clauses(model, order_by, columns))
+    return _page(statement, limit, offset)
+
+
+@lru_cache(maxsize=256)
+def _projection(model: type, fields: tuple[str, ...]) -> tuple[Select[Any], dict[str, Any]]:
+    """The joins and labelled columns of a projection, built once per shape (aliasing is costly)."""
     entities: dict[str, Any] = {"": model}
     joins: list[tuple[Any, Any]] = []
     columns: dict[str, Any] = {}
@@ -146,9 +156,7 @@ def select_rows(model: type, fields: Sequence[str], *, filters: Filters | None =
     statement = select(*[c.label(name.replace(".", "_")) for name, c in columns.items()]).select_from(model)
     for attribute, target in joins:
         statement = statement.outerjoin(attribute.of_type(target))
-    statement = statement.where(*where_clauses(model, filters))
-    statement = statement.order_by(*order_clauses(model, order_by, columns))
-    return _page(statement, limit, offset)
+    return statement, columns
 
 
 def _join_path(model: type, path: list[str], entities: dict[str, Any], joins: list[tuple[Any, Any]]) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Row, func, inspect, literal_column, select
+from sqlalchemy import Row, Select, func, inspect, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -46,7 +46,8 @@ class _Shape(Generic[M]):
         return select(func.count()).select_from(self.model).where(*where_clauses(self.model, filters))
 
     def _exists(self, filters: Filters | None) -> Any:
-        inner = select(literal_column("1")).select_from(self.model).where(*where_clauses(self.model, filters))
+        inner: Select[Any] = select(literal_column("1")).select_from(self.model)
+        inner = inner.where(*where_clauses(self.model, filters))
         return select(inner.exists())
 
     def _ordered(self, ids: Sequence[Any], found: Iterable[M]) -> list[M]:
@@ -76,14 +77,14 @@ class BaseRepository(_Shape[M]):
         """Objects matching `filters`, relationships eager-loaded (no lazy load per row)."""
         statement = select_models(self.model, filters=filters, load_relationships=load_relationships,
                                   order_by=order_by, limit=limit, offset=offset)
-        return list(self.session.scalars(statement))
+        return list(self.session.scalars(statement).all())
 
     def rows(self, fields: Sequence[str], filters: Filters | None = None,
              order_by: str | Sequence[str] | None = None, limit: int | None = None,
              offset: int | None = None) -> list[Row[Any]]:
         """Plain rows from one Core join (no objects): the path for read-heavy endpoints."""
         statement = select_rows(self.model, fields, filters=filters, order_by=order_by, limit=limit, offset=offset)
-        return list(self.session.connection().execute(statement))
+        return list(self.session.connection().execute(statement).all())
 
     def count(self, filters: Filters | None = None) -> int:
         """How many rows match."""
@@ -121,7 +122,7 @@ class AsyncBaseRepository(_Shape[M]):
         """Objects matching `filters`, relationships eager-loaded."""
         statement = select_models(self.model, filters=filters, load_relationships=load_relationships,
                                   order_by=order_by, limit=limit, offset=offset)
-        return list(await self.session.scalars(statement))
+        return list((await self.session.scalars(statement)).all())
 
     async def rows(self, fields: Sequence[str], filters: Filters | None = None,
                    order_by: str | Sequence[str] | None = None, limit: int | None = None,
@@ -129,7 +130,7 @@ class AsyncBaseRepository(_Shape[M]):
         """Plain rows from one Core join."""
         statement = select_rows(self.model, fields, filters=filters, order_by=order_by, limit=limit, offset=offset)
         connection = await self.session.connection()
-        return list(await connection.execute(statement))
+        return list((await connection.execute(statement)).all())
 
     async def count(self, filters: Filters | None = None) -> int:
         """How many rows match."""

@@ -59,7 +59,7 @@ def test_only_statements_over_the_threshold_are_logged(db_pg_url: str, tmp_path:
     from labkit.db import make_engine
 
     engine = make_engine(Settings(), url=db_pg_url)
-    monitor = QueryMonitor(Settings(log_dir=tmp_path, slow_query_ms=20)).attach(engine)
+    QueryMonitor(Settings(log_dir=tmp_path, slow_query_ms=20)).attach(engine)
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_sleep(0.05)"))
         conn.execute(text("SELECT 1"))
@@ -117,3 +117,12 @@ def test_report_gives_totals_top_statements_and_pools(filled: Engine, tmp_path: 
     report = monitor.report()
     assert report["query_count"] == 1 and report["top"][0]["count"] == 1
     assert report["pools"][0]["checkouts"] >= 1
+
+
+def test_a_detached_monitor_sees_nothing_more(filled: Engine, tmp_path: Path) -> None:
+    monitor = monitor_for(tmp_path).attach(filled)
+    with filled.connect() as conn:
+        conn.execute(text("SELECT 1"))
+        monitor.detach(filled)
+        conn.execute(text("SELECT 2"))
+    assert monitor.total_count == 1
