@@ -173,3 +173,24 @@ async def test_async_failing_row_is_named_and_nothing_remains(async_engine: Asyn
             await bulk_insert_async(session, Course, courses, batch_size=100)
         assert caught.value.batch == 2
         assert await session.scalar(select(func.count()).select_from(Course)) == 0
+
+
+def test_generic_core_path_writes_in_batches_and_names_the_failing_batch(tmp_path) -> None:
+    from labkit.db import bulk as bulk_module
+    from labkit.db import create_schema, make_engine
+    from labkit.db.bulk_plan import plan_rows
+
+    engine = make_engine(url=f"sqlite:///{tmp_path / 'core.sqlite3'}")
+    create_schema(engine)
+    records = students(1, 25)
+    with unit_of_work(session_factory(engine)) as session:
+        plan = plan_rows(Student, records, operation="bulk_insert")
+        assert bulk_module._core_insert(session.connection(), plan, 10, "error", None) == 25
+    bad = plan_rows(Student, students(26, 50, name=None), operation="bulk_insert")
+    with unit_of_work(session_factory(engine)) as session:
+        with pytest.raises(BulkWriteError, match=r"batch 1 \(records\[0:10\]\)"):
+            with session.begin_nested():
+                bulk_module._core_insert(session.connection(), bad, 10, "error", None)
+        update = plan_rows(Student, [{"id": 3, "name": "Core"}], operation="bulk_update", require_keys=["id"])
+        assert bulk_module._core_update(session.connection(), update, 10) == 1
+    assert len(table_contents(engine)) == 25 and table_contents(engine)[2][2] == "Core"
