@@ -3,6 +3,13 @@
 from labkit.db.bulk import OnConflict, bulk_insert, bulk_insert_async, bulk_update, bulk_update_async
 from labkit.db.demo_data import DemoData, demo_data, write_demo_data, write_demo_data_async
 from labkit.db.engines import Backend, EngineProfile, database_url, make_async_engine, make_engine
+from labkit.db.learning_paths import (
+    LEARNING_PATH_FIELDS,
+    AsyncStudentRepository,
+    StudentRepository,
+    paths_from_rows,
+    paths_from_students,
+)
 from labkit.db.models import (
     Base,
     Course,
@@ -19,7 +26,12 @@ from labkit.db.sessions import async_session_factory, async_unit_of_work, sessio
 from labkit.db.sqlite import SQLITE_PRAGMAS, read_pragmas
 
 __all__ = [
+    "LEARNING_PATH_FIELDS",
     "SQLITE_PRAGMAS",
+    "AsyncStudentRepository",
+    "StudentRepository",
+    "paths_from_rows",
+    "paths_from_students",
     "AsyncBaseRepository",
     "Backend",
     "Base",

@@ -142,3 +142,26 @@ async def test_async_repository_reads_with_eager_loading(async_engine: AsyncEngi
         assert [st.id for st in await repo.get_many([3, 1])] == [3, 1]
         rows = await repo.rows(["id", "profile.level"], filters={"id": 1})
         assert rows[0].profile_level == DATA.profiles[0]["level"]
+
+
+def test_learning_paths_from_objects_and_from_rows_agree(seeded: Engine, session: Session) -> None:
+    from labkit.db import StudentRepository, paths_from_rows
+
+    repo = StudentRepository(session)
+    with expect_queries(seeded, max=3):
+        from_objects = repo.learning_paths(filters={"id": Range(le=20)})
+    with expect_queries(seeded, max=1):
+        from_rows = paths_from_rows(repo.learning_path_rows(filters={"id": Range(le=20)}))
+    assert from_objects == from_rows
+    assert len(from_rows) == 20 and all(len(p["courses"]) == 3 for p in from_rows)
+
+
+async def test_async_learning_paths(async_engine: AsyncEngine) -> None:
+    from labkit.db import AsyncStudentRepository, paths_from_rows
+
+    factory = async_session_factory(async_engine)
+    async with async_unit_of_work(factory) as s:
+        await write_demo_data_async(s, DATA)
+    async with factory() as s:
+        repo = AsyncStudentRepository(s)
+        assert await repo.learning_paths(limit=5) == paths_from_rows(await repo.learning_path_rows({"id": Range(le=5)}))
