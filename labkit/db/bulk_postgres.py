@@ -64,15 +64,15 @@ def _copy(connection: Connection, target: str, schema: str | None, names: list[s
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
         ident, sql.SQL(", ").join(map(sql.Identifier, names))
     )
-    index = -1
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         copy.set_types(oids)
         write = copy.write_row
+        remaining = iter(rows)
         try:
-            for index, row in enumerate(rows):  # noqa: B007 - read in the except below
+            for row in remaining:
                 write(row)
-        except Exception as error:  # a value the driver cannot encode
-            error.labkit_row = index  # type: ignore[attr-defined]
+        except Exception as error:  # a value the driver cannot encode; its index, at no cost per row
+            error.labkit_row = len(rows) - remaining.__length_hint__() - 1  # type: ignore[attr-defined]
             raise
 
 

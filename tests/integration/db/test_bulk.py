@@ -194,3 +194,12 @@ def test_generic_core_path_writes_in_batches_and_names_the_failing_batch(tmp_pat
         update = plan_rows(Student, [{"id": 3, "name": "Core"}], operation="bulk_update", require_keys=["id"])
         assert bulk_module._core_update(session.connection(), update, 10) == 1
     assert len(table_contents(engine)) == 25 and table_contents(engine)[2][2] == "Core"
+
+
+def test_a_value_the_driver_cannot_encode_is_named_by_row(engine: Engine) -> None:
+    records = students(1, 40)
+    records[17]["id"] = "not a number"
+    with unit_of_work(session_factory(engine)) as session:
+        with pytest.raises(BulkWriteError, match=r"records\[17\]"):
+            bulk_insert(session, Student, records, batch_size=10 ** 6)
+    assert table_contents(engine) == []
