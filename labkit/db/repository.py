@@ -83,8 +83,9 @@ class BaseRepository(_Shape[M]):
              order_by: str | Sequence[str] | None = None, limit: int | None = None,
              offset: int | None = None) -> list[Row[Any]]:
         """Plain rows from one Core join (no objects): the path for read-heavy endpoints."""
-        statement = select_rows(self.model, fields, filters=filters, order_by=order_by, limit=limit, offset=offset)
-        return list(self.session.connection().execute(statement).all())
+        statement, params = select_rows(self.model, fields, filters=filters, order_by=order_by, limit=limit,
+                                        offset=offset)
+        return list(self.session.connection().execute(statement, params).all())
 
     def count(self, filters: Filters | None = None) -> int:
         """How many rows match."""
@@ -128,9 +129,10 @@ class AsyncBaseRepository(_Shape[M]):
                    order_by: str | Sequence[str] | None = None, limit: int | None = None,
                    offset: int | None = None) -> list[Row[Any]]:
         """Plain rows from one Core join."""
-        statement = select_rows(self.model, fields, filters=filters, order_by=order_by, limit=limit, offset=offset)
+        statement, params = select_rows(self.model, fields, filters=filters, order_by=order_by, limit=limit,
+                                        offset=offset)
         connection = await self.session.connection()
-        return list((await connection.execute(statement)).all())
+        return list((await connection.execute(statement, params)).all())
 
     async def count(self, filters: Filters | None = None) -> int:
         """How many rows match."""

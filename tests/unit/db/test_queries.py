@@ -46,7 +46,9 @@ def test_collections_use_selectinload_and_one_to_one_joinedload() -> None:
 
 
 def test_rows_projection_outer_joins_along_relationships() -> None:
-    text = sql(select_rows(Student, ["id", "profile.level", "courses.title"], order_by="-courses.title"))
+    statement, params = select_rows(Student, ["id", "profile.level", "courses.title"], order_by="-courses.title")
+    text = sql(statement)
+    assert params == {}
     assert "LEFT OUTER JOIN profiles AS profile" in text
     assert "courses.title AS courses_title" in text and "ORDER BY courses.title DESC" in text
 
@@ -56,3 +58,20 @@ def test_rows_projection_rejects_unknown_fields() -> None:
         select_rows(Student, ["profile.age"])
     with pytest.raises(UnknownFieldError, match=r"Student has no relationship 'teacher'"):
         select_rows(Student, ["teacher.name"])
+
+
+def test_rows_statement_is_built_once_per_shape_and_values_are_parameters() -> None:
+    first, first_params = select_rows(Student, ["id", "name"], filters={"id": [1, 2], "name": "a"}, limit=5)
+    again, again_params = select_rows(Student, ["id", "name"], filters={"id": [7], "name": "b' --"}, limit=9)
+    assert first is again
+    assert first_params == {"lk_id_in": [1, 2], "lk_name_eq": "a", "lk_limit": 5}
+    assert again_params["lk_name_eq"] == "b' --" and "b' --" not in sql(again)
+
+
+def test_rows_statement_renders_each_filter_kind() -> None:
+    statement, params = select_rows(Student, ["id"], filters={"id": Range(ge=2, lt=9), "created_at": None})
+    text = sql(statement)
+    assert "students.id >= %(lk_id_ge)s" in text and "students.id < %(lk_id_lt)s" in text
+    assert "students.created_at IS NULL" in text
+    assert params == {"lk_id_ge": 2, "lk_id_lt": 9}
+    assert "WHERE false" in sql(select_rows(Student, ["id"], filters={"email": []})[0])
