@@ -189,17 +189,16 @@ def _sqlite_update(connection: Connection, plan: BulkPlan, batch_size: int) -> i
 
 def _sqlite_executemany(connection: Connection, plan: BulkPlan, statement: str, rows: list[tuple[Any, ...]],
                         batch_size: int, operation: str, *, exact_rows: bool) -> int:
-    """executemany per batch on the driver cursor; a failure names the row (inserts) or batch."""
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    """executemany of tuples per batch (monitors see each batch); a failure names the row or batch."""
     before = connection.exec_driver_sql("SELECT total_changes()").scalar() if exact_rows else 0
     count = 0
     start = 0
     try:
         for start in range(0, len(rows), batch_size):
-            cursor.executemany(statement, rows[start:start + batch_size])
-            count += max(cursor.rowcount, 0)
+            result = connection.exec_driver_sql(statement, rows[start:start + batch_size])  # type: ignore[arg-type]
+            count += max(result.rowcount, 0)
     except Exception as error:
-        reason = " ".join(str(error).split())
+        reason = " ".join(str(getattr(error, "orig", error)).split())
         if exact_rows:
             index = int(connection.exec_driver_sql("SELECT total_changes()").scalar() or 0) - int(before or 0)
             head = row_failure(operation, plan.name, index, len(rows), batch_size)
@@ -211,8 +210,6 @@ def _sqlite_executemany(connection: Connection, plan: BulkPlan, statement: str, 
             f"(records[{start}:{end}]); nothing of this call was written: {reason}",
             batch=batch,
         ) from error
-    finally:
-        cursor.close()
     return count
 
 

@@ -126,3 +126,16 @@ def test_a_detached_monitor_sees_nothing_more(filled: Engine, tmp_path: Path) ->
         monitor.detach(filled)
         conn.execute(text("SELECT 2"))
     assert monitor.total_count == 1
+
+
+def test_sqlite_bulk_batches_are_seen_by_the_monitor(tmp_path: Path) -> None:
+    from labkit.db import create_schema, make_engine
+
+    engine = make_engine(Settings(), url=f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    create_schema(engine)
+    monitor = monitor_for(tmp_path).attach(engine)
+    with unit_of_work(session_factory(engine)) as session:
+        bulk_insert(session, Student, [{"id": i, "email": f"{i}@x", "name": "n"} for i in range(2500)],
+                    batch_size=1000)
+    inserts = [s for s in monitor.stats() if s.normalized.startswith("INSERT INTO students")]
+    assert len(inserts) == 1 and inserts[0].count == 3
