@@ -278,7 +278,7 @@ def _reads_postgres(engine: Engine, students: int, reps: tuple[int, int]) -> lis
 
 
 def _monitor_overhead(engine: Engine, settings: Settings, reps: tuple[int, int], selects: int) -> BenchRow:
-    # Both cases share one pool, hence one server backend; only the monitored one has listeners.
+    # Both cases share one pool, hence one server backend; only the monitored engine is watched.
     watched = engine.execution_options(labkit_monitored=True)
     monitor = QueryMonitor(settings, slow_query_ms=float("inf")).attach(watched)
     statement = select(Student.name).where(Student.id == 7)

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from labkit.monitor.callsite import call_site
+from labkit.monitor.hooks import unwatch, watch
 from labkit.monitor.normalize import is_select, normalize_sql
 from labkit.monitor.pool_stats import PoolSnapshot, pool_stats
 from labkit.monitor.scopes import QueryScope
@@ -63,7 +62,6 @@ class QueryMonitor:
         slow_log_path: str | Path | None = None,
         n_plus_one_threshold: int = 10,
         raise_on_n_plus_one: bool = False,
-        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         settings = settings or Settings()
         if n_plus_one_threshold < 2:
@@ -75,7 +73,6 @@ class QueryMonitor:
         self.n_plus_one_threshold = n_plus_one_threshold
         self.raise_on_n_plus_one = raise_on_n_plus_one
         self.n_plus_one_reports: list[tuple[str, str]] = []
-        self._clock = clock
         self._stats: dict[str, StatementStats] = {}
         self._lock = threading.Lock()
         self._engines: list[Engine] = []
@@ -88,8 +85,7 @@ class QueryMonitor:
         sync = _sync(engine)
         if sync in self._engines:
             return self
-        event.listen(sync, "before_cursor_execute", self._before, retval=True)
-        event.listen(sync, "after_cursor_execute", self._after)
+        watch(sync, self)
         pool_stats(sync)  # make sure the pool is counted from now on
         self._engines.append(sync)
         return self
@@ -98,8 +94,7 @@ class QueryMonitor:
         """Stop watching `engine`."""
         sync = _sync(engine)
         if sync in self._engines:
-            event.remove(sync, "before_cursor_execute", self._before)
-            event.remove(sync, "after_cursor_execute", self._after)
+            unwatch(sync, self)
             self._engines.remove(sync)
 
     def detach_all(self) -> None:
@@ -109,14 +104,8 @@ class QueryMonitor:
 
     # --- events ------------------------------------------------------------------------
 
-    def _before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-                executemany: bool) -> tuple[str, Any]:
-        context._labkit_t0 = self._clock()
-        return statement, parameters  # retval=True spares SQLAlchemy's wrapper call
-
-    def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-               executemany: bool) -> None:
-        seconds = self._clock() - context._labkit_t0
+    def record(self, statement: str, parameters: Any, executemany: bool, seconds: float, context: Any) -> None:
+        """Count and time one statement, feed the open scopes, log it if slow (called by the hook)."""
         normalized = normalize_sql(statement)
         with self._lock:
             stats = self._stats.get(normalized)
@@ -137,7 +126,7 @@ class QueryMonitor:
             self.slow_log.write(
                 seconds=seconds, statement=statement, normalized=normalized, call_site=call_site(),
                 parameters=parameters, executemany=executemany,
-                database=mask_url(conn.engine.url.render_as_string(hide_password=True)),
+                database=mask_url(context.root_connection.engine.url.render_as_string(hide_password=True)),
             )
 
     # --- results -----------------------------------------------------------------------

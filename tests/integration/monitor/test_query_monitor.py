@@ -139,3 +139,20 @@ def test_sqlite_bulk_batches_are_seen_by_the_monitor(tmp_path: Path) -> None:
                     batch_size=1000)
     inserts = [s for s in monitor.stats() if s.normalized.startswith("INSERT INTO students")]
     assert len(inserts) == 1 and inserts[0].count == 3
+
+
+def test_two_monitors_on_one_engine_both_count(filled: Engine, tmp_path: Path) -> None:
+    first, second = monitor_for(tmp_path).attach(filled), monitor_for(tmp_path).attach(filled)
+    with filled.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert first.total_count == second.total_count == 1
+
+
+def test_a_monitor_sees_only_the_engine_it_watches(filled: Engine, tmp_path: Path) -> None:
+    watched = filled.execution_options(labkit_test="watched")  # shares the dialect and pool
+    monitor = monitor_for(tmp_path).attach(watched)
+    with filled.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    with watched.connect() as conn:
+        conn.execute(text("SELECT 2"))
+    assert [s.normalized for s in monitor.stats()] == ["SELECT ?"] and monitor.total_count == 1
