@@ -7,6 +7,7 @@ table and merge with one `UPDATE … FROM` or `INSERT … SELECT … ON CONFLICT
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.util import await_only
 
 from labkit.db.bulk_plan import BulkPlan, row_failure
 from labkit.errors import BulkWriteError
+from labkit.monitor.hooks import observe
 
 __all__ = ["copy_insert", "staged_merge"]
 
@@ -54,26 +56,30 @@ def _qualified(plan: BulkPlan, connection: Connection) -> str:
 def _copy(connection: Connection, target: str, schema: str | None, names: list[str],
           oids: list[int], rows: list[tuple[Any, ...]]) -> None:
     """Binary COPY of `rows` into `target`; on a rejected row, its 0-based index is raised."""
+    start = time.perf_counter()
     driver = _driver(connection)
     if _is_asyncpg(connection):
         await_only(driver.copy_records_to_table(target, records=rows, columns=names, schema_name=schema))
-        return
-    from psycopg import sql
+        statement_text = f"COPY {target} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+    else:
+        from psycopg import sql
 
-    ident = sql.Identifier(schema, target) if schema else sql.Identifier(target)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-        ident, sql.SQL(", ").join(map(sql.Identifier, names))
-    )
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.set_types(oids)
-        write = copy.write_row
-        remaining = iter(rows)
-        try:
-            for row in remaining:
-                write(row)
-        except Exception as error:  # a value the driver cannot encode; its index, at no cost per row
-            error.labkit_row = len(rows) - remaining.__length_hint__() - 1  # type: ignore[attr-defined]
-            raise
+        ident = sql.Identifier(schema, target) if schema else sql.Identifier(target)
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            ident, sql.SQL(", ").join(map(sql.Identifier, names))
+        )
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(oids)
+            write = copy.write_row
+            remaining = iter(rows)
+            try:
+                for row in remaining:
+                    write(row)
+            except Exception as error:  # a value the driver cannot encode; its index, at no cost per row
+                error.labkit_row = len(rows) - remaining.__length_hint__() - 1  # type: ignore[attr-defined]
+                raise
+        statement_text = statement.as_string(driver)
+    observe(connection, statement_text, {"rows": len(rows)}, time.perf_counter() - start)
 
 
 def _failed_row(error: BaseException) -> int | None:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-__all__ = ["Recorder", "watch", "unwatch"]
+__all__ = ["Recorder", "watch", "unwatch", "observe"]
 
 _LOCK = threading.Lock()
 
@@ -90,3 +90,18 @@ def unwatch(engine: Engine, recorder: Recorder) -> None:
             hook.by_engine[engine] = left
         else:
             hook.by_engine.pop(engine, None)
+
+
+class _Context:
+    """The part of an execution context a recorder reads, for statements run past SQLAlchemy."""
+
+    def __init__(self, connection: Any) -> None:
+        self.root_connection = connection
+
+
+def observe(connection: Any, statement: str, parameters: Any, seconds: float) -> None:
+    """Tell the monitors of `connection`'s engine about a statement the driver ran directly (COPY)."""
+    hook = connection.engine.dialect.__dict__.get("_labkit_hook")
+    recorders = hook.by_engine.get(connection.engine) if hook is not None else None
+    for recorder in recorders or ():
+        recorder.record(statement, parameters, False, seconds, _Context(connection))

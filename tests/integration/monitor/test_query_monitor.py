@@ -156,3 +156,18 @@ def test_a_monitor_sees_only_the_engine_it_watches(filled: Engine, tmp_path: Pat
     with watched.connect() as conn:
         conn.execute(text("SELECT 2"))
     assert [s.normalized for s in monitor.stats()] == ["SELECT ?"] and monitor.total_count == 1
+
+
+def test_postgres_copy_is_counted_as_one_statement(db_pg_url: str, tmp_path: Path) -> None:
+    from labkit.db import create_schema, make_engine
+
+    engine = make_engine(Settings(), url=db_pg_url)
+    create_schema(engine)
+    monitor = monitor_for(tmp_path).attach(engine)
+    with unit_of_work(session_factory(engine)) as session:
+        bulk_insert(session, Student, [{"id": 10_000 + i, "email": f"copy{i}@x", "name": "n"} for i in range(500)])
+        session.rollback()
+    copies = [s for s in monitor.stats() if s.normalized.startswith("COPY")]
+    engine.dispose()
+    assert [(s.normalized, s.count) for s in copies] == [
+        ('COPY "students" ("id", "email", "name", "is_active") FROM STDIN (FORMAT BINARY)', 1)]
