@@ -63,7 +63,7 @@ class QueryMonitor:
         n_plus_one_threshold: int = 10,
         raise_on_n_plus_one: bool = False,
     ) -> None:
-        settings = settings or Settings()
+        settings = settings or Settings.from_env()
         if n_plus_one_threshold < 2:
             raise ValueError(f"n_plus_one_threshold={n_plus_one_threshold!r} is not valid: expected >= 2")
         self.slow_log = SlowQueryLog(

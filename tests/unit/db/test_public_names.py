@@ -29,3 +29,15 @@ def test_db_public_names() -> None:
 def test_monitor_public_names() -> None:
     assert set(labkit.monitor.__all__) == MONITOR_NAMES
     assert all(hasattr(labkit.monitor, name) for name in MONITOR_NAMES)
+
+
+def test_importing_the_data_layer_builds_no_engine() -> None:
+    import subprocess
+    import sys
+
+    code = ("import gc, labkit.db, labkit.monitor, labkit.benchmarks.db\n"
+            "from sqlalchemy.engine import Engine\n"
+            "from sqlalchemy.pool import Pool\n"
+            "print(sum(isinstance(o, (Engine, Pool)) for o in gc.get_objects()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
