@@ -24,3 +24,14 @@ def test_quick_run_reports_every_comparison_and_cleans_up(pg_url: str, tmp_path:
         left = conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [db.SCHEMA]).fetchone()
     assert left == (0,)
     assert list(tmp_path.glob("labkit-bench-db*")) == []
+
+
+def test_async_quick_run_reports_the_asyncpg_comparison_and_cleans_up(pg_url: str) -> None:
+    from labkit.benchmarks import db_async
+
+    rows = db_async.run(Settings(database_url=pg_url), quick=True)
+    assert [(r.name, r.target_max) for r in rows] == [
+        ("bulk_insert_async 10k rows vs raw asyncpg COPY (postgresql)", 1.25)]
+    with psycopg.connect(pg_url) as conn:
+        left = conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [db_async.SCHEMA]).fetchone()
+    assert left == (0,)
