@@ -66,7 +66,7 @@ async def _compare(settings: Settings, rows: int, repeats: int, warmups: int) ->
     finally:
         await raw.close()
         await engine.dispose()
-    return BenchRow("db", f"bulk_insert_async {rows // 1000}k rows vs raw asyncpg COPY (postgresql)",
+    return BenchRow("db_async", f"bulk_insert_async {rows // 1000}k rows vs raw asyncpg COPY (postgresql)",
                     ratio(ms["raw"], ms["labkit"]), target_max=1.25)
 
 
