@@ -20,6 +20,7 @@ __all__ = [
     "ratio_chart",
     "medians_chart",
     "verdict_bars",
+    "grouped_bars",
 ]
 
 VERDICT_COLORS = {"confirmed": "#1b7f3b", "not reproduced": "#b3261e", "depends": "#edae49", "pending": "#8c8c8c"}
@@ -139,5 +140,28 @@ def verdict_bars(counts: dict[str, int], *, title: str = "Seed claims by verdict
     ax.set_xlabel("claims")
     ax.set_title(title)
     ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def grouped_bars(
+    table: pd.DataFrame, *, title: str = "", xlabel: str = "", ylabel: str = "count", log: bool = False,
+) -> Figure:
+    """One group of bars per row of `table` (index: categories in order), one bar per column, values labelled."""
+    use_house_style()
+    fig, ax = plt.subplots()
+    x = np.arange(len(table.index))
+    width = 0.8 / max(1, len(table.columns))
+    for i, column in enumerate(table.columns):
+        bars = ax.bar(x + (i - (len(table.columns) - 1) / 2) * width, table[column].to_numpy(dtype=float), width,
+                      label=str(column), color=PALETTE[i % len(PALETTE)])
+        ax.bar_label(bars, fmt="%.3g", fontsize=7, padding=1)
+    ax.set_xticks(x, [str(i) for i in table.index])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if log:
+        ax.set_yscale("symlog")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
