@@ -27,7 +27,7 @@ def _pool_case(results: Results) -> str:
 
 
 def pool_efficiency(results: Results) -> Finding:
-    """Confirmed when the pool reuses open connections for >= 95% of checkouts at every worker count."""
+    """Confirmed when the reuse share's CI lies at or above 95% at every worker count; else per count."""
     case = _pool_case(results)
     frame = results.samples(kind="load_efficiency", case=case)
     label = str(frame["label"].iloc[0])
@@ -39,21 +39,23 @@ def pool_efficiency(results: Results) -> Finding:
     before = None
     if not results.samples(kind="load_efficiency", case="nullpool", workers=top).empty:
         before = figure_of(results, unit="%", scale=1.0, kind="load_efficiency", case="nullpool", workers=top)
-    holds = [w for w in workers if figures[w].value >= CLAIMED_EFFICIENCY]
+    holds = [w for w in workers if figures[w].ci_low >= CLAIMED_EFFICIENCY]
+    fails = [w for w in workers if figures[w].ci_high < CLAIMED_EFFICIENCY]
+    unsure = [w for w in workers if w not in holds and w not in fails]
     shown = "; ".join(f"{w} workers {figures[w].value:.1f}% [{figures[w].ci_low:.1f}, {figures[w].ci_high:.1f}]"
                       for w in workers)
-    definition = "share of checkouts served by an already-open connection"
+    definition = "share of checkouts served by an already-open connection, median and 95% CI"
     verdict: Verdict
     if len(holds) == len(workers):
-        verdict, why = "confirmed", f"{label}: {definition} ≥ {CLAIMED_EFFICIENCY:g}% at every load ({shown})"
-    elif not holds:
-        verdict, why = "not reproduced", f"{label}: {definition} below {CLAIMED_EFFICIENCY:g}% ({shown})"
+        verdict, why = "confirmed", f"{label}: ≥ {CLAIMED_EFFICIENCY:g}% at every load ({definition}: {shown})"
+    elif len(fails) == len(workers):
+        verdict, why = "not reproduced", f"{label}: below {CLAIMED_EFFICIENCY:g}% at every load ({definition}: {shown})"
     else:
-        fails = [w for w in workers if w not in holds]
+        parts = [f"{name} {', '.join(map(str, ws))} workers" for name, ws in
+                 (("holds with", holds), ("fails with", fails), ("undecided (CI spans it) with", unsure)) if ws]
         verdict = "depends"
-        why = (f"depends on concurrency: {label} reuses open connections for ≥ {CLAIMED_EFFICIENCY:g}% of "
-               f"checkouts with {', '.join(map(str, holds))} workers but not with {', '.join(map(str, fails))} "
-               f"({shown}; {definition})")
+        why = (f"depends on concurrency: {label} reaching {CLAIMED_EFFICIENCY:g}% {'; '.join(parts)} "
+               f"({definition}: {shown})")
     return Finding(verdict, why, before=before, after=figures[top], ratio=None, run_id=results.run_id)
 
 

@@ -150,6 +150,8 @@ def variant_databases(
                 for variant in variants:
                     for file in folder.glob(f"{variant.name}.sqlite3*"):
                         file.unlink()
+                if not any(folder.iterdir()):
+                    folder.rmdir()
 
 
 WORKLOADS = Cases()

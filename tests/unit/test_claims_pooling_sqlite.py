@@ -39,7 +39,7 @@ def test_pool_efficiency_depends_when_it_holds_only_at_low_concurrency(tmp_path:
     ])
     finding = pool_efficiency(_saved(tmp_path, "04_pooling", frame))
     assert finding.verdict == "depends"
-    assert "1 workers" in finding.detail and "32" in finding.detail
+    assert "holds with 1 workers" in finding.detail and "fails with 32 workers" in finding.detail
     assert finding.after is not None and finding.after.value == 81.0
     assert finding.before is not None and finding.before.value == 0.0
 

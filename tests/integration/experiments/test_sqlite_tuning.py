@@ -32,7 +32,7 @@ def test_each_variant_runs_with_its_own_pragmas(tmp_path: Path) -> None:
 def test_files_live_in_the_given_folder_and_go_unless_kept(tmp_path: Path) -> None:
     with variant_databases(tmp_path / "a", Settings(), variant_names(["default"]), rows=5):
         assert (tmp_path / "a" / "default.sqlite3").is_file()
-    assert not list((tmp_path / "a").glob("default.sqlite3*"))
+    assert not (tmp_path / "a").exists()
     with variant_databases(tmp_path / "b", Settings(), variant_names(["wal"]), rows=5, keep=True):
         pass
     assert (tmp_path / "b" / "wal.sqlite3").is_file()
