@@ -69,3 +69,13 @@ def test_sqlite_tuning_depends_when_only_some_workloads_gain(tmp_path: Path) -> 
 def test_sqlite_tuning_is_confirmed_when_every_workload_gains(tmp_path: Path) -> None:
     frame = pd.concat([_times("point_reads", "default", 2e-5), _times("point_reads", "tuned", 1e-5)])
     assert sqlite_tuning(_saved(tmp_path, "05_sqlite_tuning", frame)).verdict == "confirmed"
+
+
+def test_a_starved_default_reader_counts_as_a_gain_without_a_median(tmp_path: Path) -> None:
+    frame = pd.concat([
+        _times("scan", "default", 0.050), _times("scan", "tuned", 0.050),
+        _times("reader", "default", 0.300, n=3), _times("reader", "tuned", 1e-5, n=200),
+    ])
+    finding = sqlite_tuning(_saved(tmp_path, "05_sqlite_tuning", frame))
+    assert finding.verdict == "depends"
+    assert "starved: 3 reads completed vs 200 tuned" in finding.detail
