@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help lab test bench jupyter services-up services-down lint clean
+.PHONY: help lab test bench jupyter services-up services-down check-reports browser lint clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -40,6 +40,12 @@ services-up: $(STAMP) ## Start the embedded PostgreSQL and Redis (reused by ever
 
 services-down: $(STAMP) ## Stop the embedded servers
 	$(BIN)/labkit services down
+
+check-reports: $(STAMP) ## Open reports/index.html and every report in headless Chromium and check them
+	$(BIN)/labkit check-reports
+
+browser: ## Install Debian's Chromium for the browser check (needs root and apt)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
 lint: $(STAMP) ## Check style and types with ruff and mypy
 	$(BIN)/ruff check labkit tests

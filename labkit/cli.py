@@ -91,6 +91,34 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return run_benchmarks(settings, quick=args.quick, suites=args.suite or None, strict=args.strict)
 
 
+def _cmd_check_reports(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.report.browser import check_reports
+    from labkit.secrets import url_secrets
+
+    secrets = url_secrets(settings.database_url) + url_secrets(settings.redis_url)
+    result = check_reports(settings.reports_dir, secrets=secrets)
+    for problem in result.problems:
+        print(f"  {problem}")
+    for shot in result.screenshots:
+        print(f"screenshot: {shot}")
+    print(f"{len(result.pages)} pages checked, {len(result.problems)} problems")
+    return 0 if result.ok else 1
+
+
+def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.bench.compare import compare_runs, find_run
+
+    result = compare_runs(
+        find_run(args.run_a, settings.results_dir), find_run(args.run_b, settings.results_dir),
+        threshold=args.threshold,
+    )
+    digest = result.markdown()
+    print(digest)
+    if args.markdown:
+        Path(args.markdown).write_text(digest, encoding="utf-8")
+    return 1 if len(result.regressions) else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,10 +141,25 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="few repeats: a smoke run, not a measurement")
     bench.add_argument("--suite", action="append", help="run only this suite (repeatable)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    sub.add_parser("check-reports", help="open every report in headless Chromium and check it")
+
+    cmp_ = sub.add_parser("compare", help="compare two saved runs; exit 1 on a regression")
+    cmp_.add_argument("run_a", help="baseline run: a run id or a results .parquet path")
+    cmp_.add_argument("run_b", help="candidate run: a run id or a results .parquet path")
+    cmp_.add_argument("--threshold", type=float, default=0.05,
+                      help="relative change a CI must clear to count (default 0.05)")
+    cmp_.add_argument("--markdown", metavar="FILE", help="also write the digest to FILE")
     return parser
 
 
-_COMMANDS = {"run": _cmd_run, "report": _cmd_report, "services": _cmd_services, "bench": _cmd_bench}
+_COMMANDS = {
+    "run": _cmd_run,
+    "report": _cmd_report,
+    "services": _cmd_services,
+    "bench": _cmd_bench,
+    "check-reports": _cmd_check_reports,
+    "compare": _cmd_compare,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

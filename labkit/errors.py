@@ -10,6 +10,10 @@ __all__ = [
     "ParameterError",
     "ResultsError",
     "NotebookFailed",
+    "CacheError",
+    "CacheUnavailable",
+    "CacheArgumentError",
+    "UnserializableValue",
 ]
 
 
@@ -51,6 +55,34 @@ class ResultsError(LabkitError, ValueError):
 
 class NotebookFailed(LabkitError, RuntimeError):
     """A notebook raised while it was executed; its report still shows the error."""
+
+
+class CacheError(LabkitError):
+    """Base class of the cache layer's errors."""
+
+
+class CacheUnavailable(CacheError, ConnectionError):
+    """The cache backend failed or timed out, or its circuit breaker is open."""
+
+    def __init__(self, backend: str, operation: str, reason: str) -> None:
+        self.backend = backend
+        self.operation = operation
+        super().__init__(f"cache {operation} on {backend} failed: {reason}")
+
+
+class CacheArgumentError(CacheError, ValueError):
+    """A cache key, TTL or decorator argument is not usable; the message names it."""
+
+
+class UnserializableValue(CacheError, TypeError):
+    """A value the cache cannot encode as msgpack; nothing was written."""
+
+    def __init__(self, type_name: str, where: str = "value") -> None:
+        self.type_name = type_name
+        super().__init__(
+            f"cannot cache a {where} of type {type_name}: supported are dict, list, tuple, str, "
+            "bytes, int, float, bool, None, datetime, date, Decimal and UUID"
+        )
 
 
 # --- data layer (labkit.db, labkit.monitor) ---

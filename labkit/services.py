@@ -200,7 +200,7 @@ def _start_postgres(folder: Path) -> dict:
 def _stop_postgres(entry: dict) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from pgserver import pg_ctl
+        from pgserver import pg_ctl  # type: ignore[attr-defined]
 
     pgdata = Path(entry["dir"])
     user = "pgserver" if os.geteuid() == 0 else None

@@ -2,6 +2,7 @@
 
 from labkit.bench.analysis import noise_floor, ratio_between, readable_summary, summary_table
 from labkit.bench.cases import Cases
+from labkit.bench.compare import RunComparison, compare_runs, find_run
 from labkit.bench.memory import MemoryUsage, measure_memory
 from labkit.bench.metadata import new_run_id, run_metadata
 from labkit.bench.results import (
@@ -38,9 +39,12 @@ __all__ = [
     "MemoryUsage",
     "Ratio",
     "Results",
+    "RunComparison",
     "Summary",
     "bootstrap_median_ci",
     "compare",
+    "compare_runs",
+    "find_run",
     "format_bench_table",
     "label_of",
     "latest_results",

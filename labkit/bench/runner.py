@@ -30,7 +30,7 @@ def label_of(fn: Callable[..., object], default: str | None = None) -> str:
     doc = inspect.getdoc(fn)
     if doc:
         return doc.strip().splitlines()[0]
-    return default or getattr(fn, "__name__", repr(fn))
+    return default or str(getattr(fn, "__name__", repr(fn)))
 
 
 @dataclass
@@ -145,7 +145,7 @@ def run_interleaved(
     _check_counts(repeats, warmups, inner)
     if not cases:
         raise ValueError("need at least one case")
-    timings = {name: {"warmup": [], "sample": []} for name in cases}
+    timings: dict[str, dict[str, list[float]]] = {name: {"warmup": [], "sample": []} for name in cases}
     for phase, name in _rounds(list(cases), warmups, repeats, progress):
         timings[name][phase].append(_time_sync(cases[name], inner))
     return _collect(cases, inner, timings)
@@ -163,7 +163,7 @@ async def run_interleaved_async(
     _check_counts(repeats, warmups, inner)
     if not cases:
         raise ValueError("need at least one case")
-    timings = {name: {"warmup": [], "sample": []} for name in cases}
+    timings: dict[str, dict[str, list[float]]] = {name: {"warmup": [], "sample": []} for name in cases}
     for phase, name in _rounds(list(cases), warmups, repeats, progress):
         timings[name][phase].append(await _time_async(cases[name], inner))
     return _collect(cases, inner, timings)

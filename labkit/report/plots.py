@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from cycler import cycler
 from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "UNITS", "use_house_style", "latency_distribution", "ratio_chart", "medians_chart"]
+__all__ = [
+    "PALETTE",
+    "UNITS",
+    "VERDICT_COLORS",
+    "use_house_style",
+    "latency_distribution",
+    "ratio_chart",
+    "medians_chart",
+    "verdict_bars",
+]
+
+VERDICT_COLORS = {"confirmed": "#1b7f3b", "not reproduced": "#b3261e", "depends": "#edae49", "pending": "#8c8c8c"}
 
 PALETTE = ("#2f6690", "#d1495b", "#66a182", "#edae49", "#8d6a9f", "#3a7ca5", "#00798c", "#8c8c8c")
 UNITS = {"s": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6}
 
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "figure.figsize": (8.0, 4.2),
     "figure.dpi": 100,
     "savefig.dpi": 100,
@@ -28,13 +40,13 @@ _STYLE = {
     "axes.labelsize": 10,
     "legend.frameon": False,
     "font.family": "DejaVu Sans",
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
 }
 
 
 def use_house_style() -> None:
     """Apply the lab's matplotlib style (fonts shipped with matplotlib, so reports open offline)."""
-    plt.rcParams.update(_STYLE)
+    plt.rcParams.update(_STYLE)  # type: ignore[arg-type]
 
 
 def _scale(unit: str) -> float:
@@ -113,5 +125,19 @@ def medians_chart(
         ax.set_yscale("log")
     ax.set_title(title)
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def verdict_bars(counts: dict[str, int], *, title: str = "Seed claims by verdict") -> Figure:
+    """How many claims each verdict got, one bar per verdict."""
+    use_house_style()
+    fig, ax = plt.subplots(figsize=(8.0, 2.8))
+    names = list(counts)
+    bars = ax.barh(names, [counts[n] for n in names], color=[VERDICT_COLORS.get(n, PALETTE[0]) for n in names])
+    ax.bar_label(bars, padding=3)
+    ax.set_xlabel("claims")
+    ax.set_title(title)
+    ax.invert_yaxis()
     fig.tight_layout()
     return fig

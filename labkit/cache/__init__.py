@@ -1,0 +1,29 @@
+"""The cache layer: msgpack values in Redis or memory, sync and asyncio, behind one API.
+
+`Cache`/`AsyncCache` are the region (keys, TTLs, tags, metrics, breaker); backends
+(`RedisBackend`, `MemoryBackend`, ...) only move bytes. `@cached` memoizes functions.
+"""
+
+from labkit.cache.async_cache import AsyncCache
+from labkit.cache.breaker import CircuitBreaker
+from labkit.cache.cache import Cache
+from labkit.cache.decorator import cached, default_cache, set_default_cache
+from labkit.cache.memory import AsyncMemoryBackend, MemoryBackend
+from labkit.cache.redis_async import AsyncRedisBackend
+from labkit.cache.redis_backend import RedisBackend
+from labkit.cache.serializer import dumps, loads
+
+__all__ = [
+    "AsyncCache",
+    "AsyncMemoryBackend",
+    "AsyncRedisBackend",
+    "Cache",
+    "CircuitBreaker",
+    "MemoryBackend",
+    "RedisBackend",
+    "cached",
+    "default_cache",
+    "dumps",
+    "loads",
+    "set_default_cache",
+]

@@ -1,0 +1,69 @@
+"""A circuit breaker: after repeated backend failures, stop calling the backend for a while."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+__all__ = ["CircuitBreaker"]
+
+
+class CircuitBreaker:
+    """Closed until `threshold` failures in a row; then open for `recovery_s`; then one trial.
+
+    The clock is injectable so that tests move time instead of sleeping.
+    """
+
+    __slots__ = ("threshold", "recovery_s", "clock", "failures", "opened_at", "_probing")
+
+    def __init__(
+        self,
+        threshold: int = 3,
+        recovery_s: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if threshold < 1:
+            raise ValueError(f"breaker threshold must be >= 1, got {threshold!r}")
+        if recovery_s <= 0:
+            raise ValueError(f"breaker recovery_s must be > 0, got {recovery_s!r}")
+        self.threshold = threshold
+        self.recovery_s = recovery_s
+        self.clock = clock
+        self.failures = 0
+        self.opened_at: float | None = None
+        self._probing = False
+
+    @property
+    def state(self) -> str:
+        """'closed', 'open' or 'half-open' (the next call is a trial)."""
+        if self.opened_at is None:
+            return "closed"
+        if self.clock() - self.opened_at >= self.recovery_s:
+            return "half-open"
+        return "open"
+
+    def allow(self) -> bool:
+        """Whether a call may go to the backend now (one trial call once recovery time passed)."""
+        if self.opened_at is None:
+            return True
+        if self._probing or self.clock() - self.opened_at < self.recovery_s:
+            return False
+        self._probing = True
+        return True
+
+    def success(self) -> None:
+        """A call succeeded: close the circuit."""
+        self.failures = 0
+        self.opened_at = None
+        self._probing = False
+
+    def failure(self) -> None:
+        """A call failed: count it, and open (or re-open) the circuit at the threshold."""
+        self.failures += 1
+        self._probing = False
+        if self.failures >= self.threshold:
+            self.opened_at = self.clock()
+
+    def reset(self) -> None:
+        """Close the circuit and forget failures."""
+        self.success()

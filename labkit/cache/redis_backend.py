@@ -1,0 +1,244 @@
+"""The Redis backend (sync): redis-py connections with the hiredis parser, driven lean.
+
+Commands are packed by hand and sent on pooled redis-py connections, skipping the per-call
+machinery of `redis.Redis.execute_command`; retries are off and timeouts short, so a dead
+server fails fast instead of stalling the caller.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+from redis.backoff import NoBackoff
+from redis.connection import ConnectionPool
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.retry import Retry
+
+from labkit.cache import resp
+from labkit.errors import CacheArgumentError
+from labkit.secrets import mask_url
+from labkit.settings import REDIS_SCHEMES, Settings
+
+__all__ = ["RedisBackend", "connection_options"]
+
+BACKEND_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
+# Errors the server answered with: the server is up, so they do not trip the breaker.
+SERVER_ERRORS: tuple[type[BaseException], ...] = (ResponseError,)
+
+
+def connection_options(
+    url: str, max_connections: int, socket_timeout: float, connect_timeout: float
+) -> dict[str, Any]:
+    """Options for redis-py: the given timeouts, no retries, no health-check pings."""
+    scheme = url.partition("://")[0].lower()
+    if scheme not in REDIS_SCHEMES:
+        raise CacheArgumentError(
+            f"Redis URL {mask_url(url)!r} has scheme {scheme!r}; expected one of {REDIS_SCHEMES}"
+        )
+    for name, value in (("socket_timeout", socket_timeout), ("connect_timeout", connect_timeout)):
+        if not value > 0:
+            raise CacheArgumentError(f"{name} must be a positive number of seconds, got {value!r}")
+    if max_connections < 1:
+        raise CacheArgumentError(f"max_connections must be >= 1, got {max_connections!r}")
+    return {
+        "max_connections": max_connections,
+        "socket_timeout": socket_timeout,
+        "socket_connect_timeout": connect_timeout,
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 0,
+    }
+
+
+class RedisBackend:
+    """Bytes in, bytes out, on a bounded pool of redis-py connections (thread-safe)."""
+
+    errors = BACKEND_ERRORS
+    server_errors = SERVER_ERRORS
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int = 50,
+        socket_timeout: float = 0.5,
+        connect_timeout: float = 0.5,
+    ) -> None:
+        options = connection_options(url, max_connections, socket_timeout, connect_timeout)
+        template = ConnectionPool.from_url(url, **options)
+        self._connection_class = template.connection_class
+        self._connection_kwargs = dict(template.connection_kwargs)
+        self.name = mask_url(url)
+        self.max_connections = max_connections
+        self._wait_s = socket_timeout + connect_timeout
+        self._idle: deque[Any] = deque()
+        self._created = 0
+        self._waiting = 0
+        self._cond = threading.Condition(threading.Lock())
+        self._pid = os.getpid()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RedisBackend:
+        """A backend on `settings.redis_url` with the pool size and timeouts of `settings`."""
+        if not settings.redis_url:
+            raise CacheArgumentError("REDIS_URL is not set: give a Redis URL, or use memory")
+        return cls(
+            settings.redis_url,
+            max_connections=settings.redis_max_connections,
+            socket_timeout=settings.redis_socket_timeout,
+            connect_timeout=settings.redis_connect_timeout,
+        )
+
+    # -- the pool -------------------------------------------------------------------------
+
+    def _acquire(self) -> tuple[Any, bool]:
+        if self._pid != os.getpid():  # a forked child must not share its parent's sockets
+            self._idle = deque()
+            self._created = 0
+            self._pid = os.getpid()
+        try:
+            return self._idle.pop(), True
+        except IndexError:
+            pass
+        with self._cond:
+            self._waiting += 1
+            try:
+                ok = self._cond.wait_for(
+                    lambda: self._idle or self._created < self.max_connections, self._wait_s
+                )
+                if not ok:
+                    raise RedisConnectionError(
+                        f"all {self.max_connections} connections in use for {self._wait_s:.2f} s"
+                    )
+                if self._idle:
+                    return self._idle.pop(), True
+                self._created += 1
+            finally:
+                self._waiting -= 1
+        return self._connection_class(**self._connection_kwargs), False
+
+    def _release(self, conn: Any) -> None:
+        self._idle.append(conn)
+        if self._waiting:
+            with self._cond:
+                self._cond.notify()
+
+    def _discard(self, conn: Any) -> None:
+        try:
+            conn.disconnect()
+        finally:
+            with self._cond:
+                self._created -= 1
+                self._cond.notify()
+
+    def _call(self, packed: bytes, replies: int = 1, retry: bool = True) -> Any:
+        """Send one buffer, read `replies` replies (the last one, or a list if several)."""
+        conn, reused = self._acquire()
+        try:
+            conn.send_packed_command((packed,), check_health=False)
+            if replies == 1:
+                out = conn.read_response()
+            else:
+                out = [None] * replies
+                error = None
+                for i in range(replies):
+                    try:
+                        out[i] = conn.read_response()
+                    except ResponseError as exc:
+                        error = error or exc
+                if error is not None:
+                    raise error
+        except ResponseError:
+            self._release(conn)
+            raise
+        except RedisConnectionError:
+            self._discard(conn)
+            if reused and retry:  # an idle connection the server closed: try once on a new one
+                return self._call(packed, replies, retry=False)
+            raise
+        except BaseException:
+            self._discard(conn)
+            raise
+        self._release(conn)
+        return out
+
+    def _script(self, script: resp.Script, keys: Sequence[bytes], args: Sequence[bytes]) -> Any:
+        try:
+            return self._call(script.evalsha(keys, args))
+        except NoScriptError:
+            return self._call(script.eval(keys, args))
+
+    # -- the backend API ------------------------------------------------------------------
+
+    def get(self, key: str) -> bytes | None:
+        """The bytes under `key`, or None."""
+        return self._call(resp.pack_get(key.encode()))
+
+    def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The bytes under each key (None where missing), in one MGET."""
+        return self._call(resp.pack_mget([k.encode() for k in keys]))
+
+    def set(self, key: str, data: bytes, ttl_ms: int) -> None:
+        """Write `data` under `key` for `ttl_ms` milliseconds."""
+        self._call(resp.pack_set_px(key.encode(), data, ttl_ms))
+
+    def set_many(self, items: Sequence[tuple[str, bytes, int]]) -> None:
+        """Write every (key, data, ttl_ms) in one buffer and one round trip."""
+        if items:
+            packed = resp.pack_set_many([(k.encode(), d, t) for k, d, t in items])
+            self._call(packed, replies=len(items))
+
+    def set_tagged(self, key: str, data: bytes, ttl_ms: int, tag_keys: Sequence[str]) -> None:
+        """Write `data` and add `key` to each tag set, atomically."""
+        keys = [key.encode(), *(t.encode() for t in tag_keys)]
+        self._script(resp.SET_TAGGED, keys, [data, b"%d" % ttl_ms])
+
+    def add(self, key: str, data: bytes, ttl_ms: int) -> bool:
+        """Write only if `key` is absent (SET NX); True if written."""
+        reply = self._call(resp.pack(b"SET", key.encode(), data, b"PX", b"%d" % ttl_ms, b"NX"))
+        return reply is not None
+
+    def delete_if_equals(self, key: str, data: bytes) -> bool:
+        """Delete `key` only if it holds `data` (a lock released by its owner)."""
+        return bool(self._script(resp.DELETE_IF_EQUALS, [key.encode()], [data]))
+
+    def delete(self, keys: Sequence[str]) -> int:
+        """Delete keys; the number that existed."""
+        if not keys:
+            return 0
+        return int(self._call(resp.pack(b"DEL", *(k.encode() for k in keys))))
+
+    def exists(self, key: str) -> bool:
+        """Whether `key` holds a live entry."""
+        return bool(self._call(resp.pack(b"EXISTS", key.encode())))
+
+    def pttl(self, key: str) -> int | None:
+        """Milliseconds `key` has left; None if missing or without expiry."""
+        ms = int(self._call(resp.pack(b"PTTL", key.encode())))
+        return ms if ms >= 0 else None
+
+    def incr(self, key: str) -> int:
+        """Add one to the counter under `key` (created at 0) and return it."""
+        return int(self._call(resp.pack(b"INCR", key.encode()), retry=False))
+
+    def get_versioned(self, version_key: str, head: str, tail: str) -> tuple[int, bytes | None]:
+        """Read a namespace version and the entry `head + version + tail` in one round trip."""
+        version, data = self._script(
+            resp.GET_VERSIONED, [version_key.encode()], [head.encode(), tail.encode()]
+        )
+        return int(version), data
+
+    def invalidate_tags(self, tag_keys: Sequence[str]) -> int:
+        """Delete every entry in the tag sets, and the sets; the number of entries deleted."""
+        if not tag_keys:
+            return 0
+        return int(self._script(resp.INVALIDATE_TAGS, [t.encode() for t in tag_keys], []))
+
+    def close(self) -> None:
+        """Close every idle connection (connections in use close when released later)."""
+        while self._idle:
+            self._discard(self._idle.pop())

@@ -1,0 +1,34 @@
+"""The seed's claims, measured: each experiment evaluates its rows from its own saved results.
+
+An experiment supplies a module here (`labkit/claims/bulk_writes.py` for `03_bulk_writes`) with
+`EVALUATORS = {claim_id: fn}`, each `fn(results) -> Finding` computed from the raw samples of that
+experiment's latest saved run.
+"""
+
+from labkit.claims.base import Claim, Figure, Finding, Verdict, figure_of, ratio_of, speedup_verdict
+from labkit.claims.registry import SEED_CLAIMS
+from labkit.claims.summary import (
+    claims,
+    claims_table,
+    evaluate_claims,
+    evaluators,
+    findings_frame,
+    verdict_counts,
+)
+
+__all__ = [
+    "SEED_CLAIMS",
+    "Claim",
+    "Figure",
+    "Finding",
+    "Verdict",
+    "claims",
+    "claims_table",
+    "evaluate_claims",
+    "evaluators",
+    "figure_of",
+    "findings_frame",
+    "ratio_of",
+    "speedup_verdict",
+    "verdict_counts",
+]
