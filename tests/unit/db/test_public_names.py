@@ -6,6 +6,7 @@ import labkit.db
 import labkit.monitor
 
 DB_NAMES = {
+    "Activity",
     "LEARNING_PATH_FIELDS", "SQLITE_PRAGMAS", "AsyncBaseRepository", "AsyncStudentRepository",
     "StudentRepository", "paths_from_rows", "paths_from_students", "Backend", "Base", "BaseRepository",
     "Course", "DemoData",
