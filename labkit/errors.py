@@ -14,6 +14,13 @@ __all__ = [
     "CacheUnavailable",
     "CacheArgumentError",
     "UnserializableValue",
+    "DatabaseUnreachable",
+    "PoolExhausted",
+    "UnknownFieldError",
+    "BulkInputError",
+    "BulkWriteError",
+    "QueryCountExceeded",
+    "NPlusOneDetected",
 ]
 
 
@@ -86,16 +93,6 @@ class UnserializableValue(CacheError, TypeError):
 
 
 # --- data layer (labkit.db, labkit.monitor) ---
-
-__all__ += [
-    "DatabaseUnreachable",
-    "PoolExhausted",
-    "UnknownFieldError",
-    "BulkInputError",
-    "BulkWriteError",
-    "QueryCountExceeded",
-    "NPlusOneDetected",
-]
 
 
 class DatabaseUnreachable(ServiceUnreachable):
