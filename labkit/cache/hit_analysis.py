@@ -7,6 +7,7 @@ would take comes from the measured runs, beside the models of `ZipfWorkload` for
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pandas as pd
@@ -34,11 +35,16 @@ def steady_hit_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@functools.lru_cache(maxsize=64)
+def _workload(n_keys: int, skew: float) -> ZipfWorkload:
+    return ZipfWorkload(n_keys, skew)  # one per workload: its probabilities are computed once
+
+
 def with_models(steady: pd.DataFrame) -> pd.DataFrame:
     """`steady` plus what the models allow each workload (%): `best_possible` (the hottest keys held)
     and `lru_model` (an LRU without expiry, by Che's approximation)."""
     out = steady.copy()
-    workloads = [ZipfWorkload(int(n), float(s)) for n, s in zip(out["n_keys"], out["skew"])]
+    workloads = [_workload(int(n), float(s)) for n, s in zip(out["n_keys"], out["skew"])]
     out["best_possible"] = [100 * w.top_k_hit_rate(int(k)) for w, k in zip(workloads, out["cache_size"])]
     out["lru_model"] = [100 * w.lru_hit_rate(int(k)) for w, k in zip(workloads, out["cache_size"])]
     return out
@@ -56,7 +62,7 @@ def reach_table(steady: pd.DataFrame, target: float) -> pd.DataFrame:
     for key, group in steady.groupby(by, sort=False, dropna=False):
         settings = dict(zip(by, key if isinstance(key, tuple) else (key,)))
         reached = group[group["hit_rate"] >= target]
-        workload = ZipfWorkload(int(settings["n_keys"]), float(settings["skew"]))
+        workload = _workload(int(settings["n_keys"]), float(settings["skew"]))
         rows.append({
             **settings,
             "smallest cache reaching it": _fmt_size(reached["cache_size"].min() if len(reached) else None),
@@ -75,21 +81,20 @@ def _where(row: pd.Series) -> str:
 
 
 def describe_reach(steady: pd.DataFrame, target: float) -> str:
-    """One sentence per skew: the smallest share of keys cached that reached `target` %, or how close it came."""
+    """Per skew: the smallest share of keys cached that reached `target` %, or how close it came,
+    and the fewest entries even a perfect cache (the hottest keys) needs for it."""
     parts = []
     for skew, group in steady.groupby("skew", sort=True):
         reached = group[group["hit_rate"] >= target]
         if len(reached):
-            share = (reached["cache_size"] / reached["n_keys"]).min()
-            row = reached.loc[(reached["cache_size"] / reached["n_keys"]).idxmin()]
-            parts.append(
-                f"skew {skew:g}: from {int(row['cache_size']):,} of {int(row['n_keys']):,} keys cached "
-                f"({share:.0%}), {_where(row)} ({row['hit_rate']:.1f}%)"
-            )
+            shares = reached["cache_size"] / reached["n_keys"]
+            row = reached.loc[shares.idxmin()]
+            text = (f"skew {skew:g}: from {int(row['cache_size']):,} of {int(row['n_keys']):,} keys cached "
+                    f"({shares.min():.0%}), {_where(row)} ({row['hit_rate']:.1f}%)")
         else:
-            best = group.loc[group["hit_rate"].idxmax()]
-            parts.append(
-                f"skew {skew:g}: never (best {best['hit_rate']:.1f}% with {int(best['cache_size']):,} of "
-                f"{int(best['n_keys']):,} keys cached)"
-            )
+            row = group.loc[group["hit_rate"].idxmax()]
+            text = (f"skew {skew:g}: never (best {row['hit_rate']:.1f}% with {int(row['cache_size']):,} of "
+                    f"{int(row['n_keys']):,} keys cached)")
+        need = _workload(int(row["n_keys"]), float(skew)).smallest_cache_for(target / 100)
+        parts.append(f"{text}, where even a perfect cache needs {need:,}")
     return "; ".join(parts)

@@ -16,6 +16,8 @@ from labkit.errors import CacheArgumentError
 
 __all__ = ["ZipfWorkload"]
 
+_BISECTIONS = 60  # halvings of the search interval: far below any hit rate we report
+
 
 def _check_fraction(hit_rate: float) -> None:
     if not 0 < hit_rate <= 1:
@@ -76,7 +78,7 @@ class ZipfWorkload:
         low, high = 0.0, 1.0
         while np.sum(-np.expm1(-p * high)) < cache_size:  # grow until the window holds enough keys
             high *= 2.0
-        for _ in range(100):
+        for _ in range(_BISECTIONS):
             mid = (low + high) / 2
             if np.sum(-np.expm1(-p * mid)) < cache_size:
                 low = mid
@@ -93,7 +95,7 @@ class ZipfWorkload:
         low, high = 0.0, 1.0
         while np.sum(p * -np.expm1(-p * high)) < hit_rate:
             high *= 2.0
-        for _ in range(100):
+        for _ in range(_BISECTIONS):
             mid = (low + high) / 2
             if np.sum(p * -np.expm1(-p * mid)) < hit_rate:
                 low = mid
@@ -109,7 +111,7 @@ class ZipfWorkload:
         low, high = 0.0, 1.0
         while self.ttl_hit_rate(rate, high) < hit_rate:
             high *= 2.0
-        for _ in range(100):
+        for _ in range(_BISECTIONS):
             mid = (low + high) / 2
             if self.ttl_hit_rate(rate, mid) < hit_rate:
                 low = mid

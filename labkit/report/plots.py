@@ -289,7 +289,7 @@ def figures_vs_claims(
     ax.set_yticks(y, list(names))
     ax.set_xlabel(f"time per call ({unit}, log scale)")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.invert_yaxis()
     fig.tight_layout()
     return fig

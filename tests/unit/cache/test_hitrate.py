@@ -84,5 +84,5 @@ def test_reach_names_the_smallest_cache_that_reached_the_target() -> None:
     assert table.loc[1.2, "smallest cache reaching it"] == "100"
     assert table.loc[0.8, "smallest cache reaching it"] == "—"
     text = describe_reach(steady, 85.0)
-    assert "skew 0.8: never (best 60.0% with 100 of 1,000 keys cached)" in text
+    assert "skew 0.8: never (best 60.0% with 100 of 1,000 keys cached), where even a perfect cache needs" in text
     assert "skew 1.2: from 100 of 1,000 keys cached (10%)" in text
