@@ -14,6 +14,13 @@ __all__ = [
     "CacheUnavailable",
     "CacheArgumentError",
     "UnserializableValue",
+    "DatabaseUnreachable",
+    "PoolExhausted",
+    "UnknownFieldError",
+    "BulkInputError",
+    "BulkWriteError",
+    "QueryCountExceeded",
+    "NPlusOneDetected",
 ]
 
 
@@ -83,3 +90,46 @@ class UnserializableValue(CacheError, TypeError):
             f"cannot cache a {where} of type {type_name}: supported are dict, list, tuple, str, "
             "bytes, int, float, bool, None, datetime, date, Decimal and UUID"
         )
+
+
+# --- data layer (labkit.db, labkit.monitor) ---
+
+
+class DatabaseUnreachable(ServiceUnreachable):
+    """A database server refused or timed out a connection; names host and port, masks passwords."""
+
+
+class PoolExhausted(LabkitError, TimeoutError):
+    """No pooled connection became free within the pool timeout; the message shows the pool."""
+
+
+class UnknownFieldError(LabkitError, ValueError):
+    """A filter, ordering, relationship or record key names no column of the model."""
+
+    def __init__(self, model: str, kind: str, name: str, valid: list[str]) -> None:
+        self.model = model
+        self.kind = kind
+        self.name = name
+        self.valid = valid
+        super().__init__(f"{model} has no {kind} {name!r}; valid: {', '.join(valid)}")
+
+
+class BulkInputError(LabkitError, ValueError):
+    """Records given to a bulk operation are malformed; raised before anything is written."""
+
+
+class BulkWriteError(LabkitError, RuntimeError):
+    """A row was rejected by the database; names the row or batch. Nothing of the call remains."""
+
+    def __init__(self, message: str, *, row: int | None = None, batch: int | None = None) -> None:
+        self.row = row
+        self.batch = batch
+        super().__init__(message)
+
+
+class QueryCountExceeded(LabkitError, AssertionError):
+    """More statements ran inside `expect_queries` than allowed; lists the statements seen."""
+
+
+class NPlusOneDetected(LabkitError, AssertionError):
+    """The same SELECT ran K or more times in one scope: a lazy load in a loop."""

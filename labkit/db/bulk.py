@@ -1,0 +1,252 @@
+"""Bulk insert and update at driver speed, inside the caller's transaction, all or nothing.
+
+PostgreSQL (psycopg, asyncpg) writes by binary COPY; SQLite by `executemany` of tuples on the
+driver cursor; any other dialect by Core executemany. Each call runs in a SAVEPOINT, so a
+rejected row leaves the table exactly as before and the session's transaction usable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Boolean, Float, Integer, String, insert, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from labkit.db import bulk_postgres
+from labkit.db.bulk_plan import BulkPlan, plan_rows, row_failure, table_of
+from labkit.errors import BulkInputError, BulkWriteError, UnknownFieldError
+
+__all__ = ["OnConflict", "bulk_insert", "bulk_update", "bulk_insert_async", "bulk_update_async"]
+
+OnConflict = Literal["error", "ignore", "update"]
+_ON_CONFLICT = ("error", "ignore", "update")
+_NATIVE = (Integer, String, Float, Boolean)  # types sqlite3 stores as given, no bind processor
+
+
+def bulk_insert(
+    session: Session,
+    model: Any,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    batch_size: int = 1000,
+    on_conflict: OnConflict = "error",
+    conflict_columns: Sequence[str] | None = None,
+) -> int:
+    """Insert `records` (mappings with the same keys) into `model`'s table; the number written.
+
+    `on_conflict="ignore"` or `"update"` upserts on `conflict_columns` (default: the primary key).
+    """
+    if batch_size < 1:
+        raise BulkInputError(f"batch_size={batch_size!r} is not valid: expected an integer >= 1")
+    if on_conflict not in _ON_CONFLICT:
+        raise BulkInputError(f"on_conflict={on_conflict!r} is not valid: expected one of {', '.join(_ON_CONFLICT)}")
+    plan = plan_rows(model, records, operation="bulk_insert")
+    if not plan.rows:
+        return 0
+    conflict = _conflict_columns(plan, conflict_columns) if on_conflict != "error" else None
+    with session.begin_nested():
+        connection = session.connection()
+        kind = _path(connection)
+        if kind == "copy":
+            if conflict is None:
+                return bulk_postgres.copy_insert(connection, plan, batch_size)
+            return bulk_postgres.staged_merge(connection, plan, operation="bulk_insert", batch_size=batch_size,
+                                              on_conflict=on_conflict, conflict_columns=conflict)
+        if kind == "sqlite":
+            return _sqlite_insert(connection, plan, batch_size, on_conflict, conflict)
+        return _core_insert(connection, plan, batch_size, on_conflict, conflict)
+
+
+def bulk_update(
+    session: Session,
+    model: Any,
+    updates: Iterable[Mapping[str, Any]],
+    *,
+    batch_size: int = 500,
+) -> int:
+    """Update rows by primary key: each mapping holds the key and the new values; rows matched."""
+    if batch_size < 1:
+        raise BulkInputError(f"batch_size={batch_size!r} is not valid: expected an integer >= 1")
+    table = table_of(model)
+    keys = [c.key for c in table.primary_key.columns]
+    plan = plan_rows(model, updates, operation="bulk_update", require_keys=keys)
+    if not plan.rows:
+        return 0
+    if len(plan.columns) == len(keys):
+        raise BulkInputError(f"bulk_update of {plan.name}: records carry only the primary key, nothing to set")
+    with session.begin_nested():
+        connection = session.connection()
+        kind = _path(connection)
+        if kind == "copy":
+            return bulk_postgres.staged_merge(connection, plan, operation="bulk_update", batch_size=batch_size)
+        if kind == "sqlite":
+            return _sqlite_update(connection, plan, batch_size)
+        return _core_update(connection, plan, batch_size)
+
+
+async def bulk_insert_async(session: AsyncSession, model: Any, records: Iterable[Mapping[str, Any]],
+                            **options: Any) -> int:
+    """`bulk_insert` for an AsyncSession (asyncpg COPY, aiosqlite executemany)."""
+    return await session.run_sync(bulk_insert, model, records, **options)
+
+
+async def bulk_update_async(session: AsyncSession, model: Any, updates: Iterable[Mapping[str, Any]],
+                            **options: Any) -> int:
+    """`bulk_update` for an AsyncSession."""
+    return await session.run_sync(bulk_update, model, updates, **options)
+
+
+def _path(connection: Connection) -> str:
+    dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver in ("psycopg", "asyncpg"):
+        return "copy"
+    if dialect.name == "sqlite":
+        return "sqlite"
+    return "core"
+
+
+def _conflict_columns(plan: BulkPlan, given: Sequence[str] | None) -> list[str]:
+    names = list(given) if given else [c.key for c in plan.table.primary_key.columns]
+    for name in names:
+        if name not in plan.table.columns:
+            raise UnknownFieldError(plan.name, "column", name, [c.key for c in plan.table.columns])
+        if name not in plan.columns:
+            raise BulkInputError(f"bulk_insert into {plan.name}: conflict column {name!r} is not in the records")
+    return names
+
+
+def _processed_rows(connection: Connection, plan: BulkPlan) -> list[tuple[Any, ...]]:
+    """Rows with SQLAlchemy's bind processors applied where the driver needs them (dates…).
+
+    Converted column by column (transpose, map, transpose back), which keeps the loops in C.
+    """
+    converters = [_converter(plan.table.columns[key].type, connection.dialect) for key in plan.columns]
+    if not any(converters):
+        return plan.rows
+    columns: list[Any] = list(zip(*plan.rows))
+    for index, convert in enumerate(converters):
+        if convert is not None:
+            columns[index] = list(map(convert, columns[index]))
+    return list(zip(*columns))
+
+
+_DEFAULT_SQLITE_DATETIME = sqlite.DATETIME._storage_format
+
+
+def _converter(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    if isinstance(column_type, _NATIVE):
+        return None
+    processor = column_type._cached_bind_processor(dialect)
+    impl = column_type.dialect_impl(dialect)
+    if processor is None or type(impl) is not sqlite.DATETIME or impl._storage_format != _DEFAULT_SQLITE_DATETIME:
+        return processor  # type: ignore[no-any-return]
+    isoformat = datetime.isoformat
+
+    def fast(value: Any) -> Any:
+        # same text as SQLAlchemy's SQLite DATETIME format, from C: "YYYY-MM-DD HH:MM:SS.ffffff"
+        if type(value) is datetime:
+            return isoformat(value, " ", "microseconds")[:26]
+        return processor(value)
+
+    return fast
+
+
+def _sql_names(connection: Connection, plan: BulkPlan, keys: Sequence[str]) -> list[str]:
+    quote = connection.dialect.identifier_preparer.quote
+    return [quote(plan.table.columns[k].name) for k in keys]
+
+
+def _sqlite_insert(connection: Connection, plan: BulkPlan, batch_size: int,
+                   on_conflict: str, conflict: list[str] | None) -> int:
+    names = _sql_names(connection, plan, plan.columns)
+    target = connection.dialect.identifier_preparer.format_table(plan.table)
+    statement = f"INSERT INTO {target} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    if conflict is not None:
+        keys = ", ".join(_sql_names(connection, plan, conflict))
+        sets = [f"{n} = excluded.{n}" for k, n in zip(plan.columns, names) if k not in conflict]
+        action = "DO UPDATE SET " + ", ".join(sets) if on_conflict == "update" and sets else "DO NOTHING"
+        statement += f" ON CONFLICT ({keys}) {action}"
+    return _sqlite_executemany(connection, plan, statement, _processed_rows(connection, plan),
+                               batch_size, "bulk_insert", exact_rows=conflict is None)
+
+
+def _sqlite_update(connection: Connection, plan: BulkPlan, batch_size: int) -> int:
+    keys = plan.key_columns
+    values = [k for k in plan.columns if k not in keys]
+    sets = ", ".join(f"{n} = ?" for n in _sql_names(connection, plan, values))
+    where = " AND ".join(f"{n} = ?" for n in _sql_names(connection, plan, keys))
+    target = connection.dialect.identifier_preparer.format_table(plan.table)
+    order = [plan.columns.index(k) for k in values + keys]
+    rows = [tuple(row[i] for i in order) for row in _processed_rows(connection, plan)]
+    return _sqlite_executemany(connection, plan, f"UPDATE {target} SET {sets} WHERE {where}", rows,
+                               batch_size, "bulk_update", exact_rows=False)
+
+
+def _sqlite_executemany(connection: Connection, plan: BulkPlan, statement: str, rows: list[tuple[Any, ...]],
+                        batch_size: int, operation: str, *, exact_rows: bool) -> int:
+    """executemany of tuples per batch (monitors see each batch); a failure names the row or batch."""
+    before = connection.exec_driver_sql("SELECT total_changes()").scalar() if exact_rows else 0
+    count = 0
+    start = 0
+    try:
+        for start in range(0, len(rows), batch_size):
+            result = connection.exec_driver_sql(statement, rows[start:start + batch_size])  # type: ignore[arg-type]
+            count += max(result.rowcount, 0)
+    except Exception as error:
+        reason = " ".join(str(getattr(error, "orig", error)).split())
+        if exact_rows:
+            index = int(connection.exec_driver_sql("SELECT total_changes()").scalar() or 0) - int(before or 0)
+            head = row_failure(operation, plan.name, index, len(rows), batch_size)
+            raise BulkWriteError(f"{head}: {reason}", row=index, batch=index // batch_size) from error
+        end = min(start + batch_size, len(rows))
+        batch = start // batch_size
+        raise BulkWriteError(
+            f"{operation} into {plan.name} failed in batch {batch + 1} of {-(-len(rows) // batch_size)} "
+            f"(records[{start}:{end}]); nothing of this call was written: {reason}",
+            batch=batch,
+        ) from error
+    return count
+
+
+def _core_insert(connection: Connection, plan: BulkPlan, batch_size: int,
+                 on_conflict: str, conflict: list[str] | None) -> int:
+    if conflict is not None:
+        raise BulkInputError(f"on_conflict={on_conflict!r} needs PostgreSQL or SQLite, not {connection.dialect.name}")
+    statement = insert(plan.table)
+    return _core_batches(connection, plan, statement, plan.columns, batch_size, "bulk_insert")
+
+
+def _core_update(connection: Connection, plan: BulkPlan, batch_size: int) -> int:
+    from sqlalchemy import bindparam
+
+    table = plan.table
+    keys = plan.key_columns
+    statement = update(table).where(*[table.c[k] == bindparam(f"pk_{k}") for k in keys]).values(
+        {k: bindparam(f"v_{k}") for k in plan.columns if k not in keys}
+    )
+    names = [f"pk_{k}" if k in keys else f"v_{k}" for k in plan.columns]
+    return _core_batches(connection, plan, statement, names, batch_size, "bulk_update")
+
+
+def _core_batches(connection: Connection, plan: BulkPlan, statement: Any, names: list[str],
+                  batch_size: int, operation: str) -> int:
+    count = 0
+    for start in range(0, len(plan.rows), batch_size):
+        chunk = [dict(zip(names, row)) for row in plan.rows[start:start + batch_size]]
+        try:
+            result = connection.execute(statement, chunk)
+        except Exception as error:
+            raise BulkWriteError(
+                f"{operation} into {plan.name} failed in batch {start // batch_size + 1} "
+                f"(records[{start}:{start + len(chunk)}]); nothing of this call was written: {error}",
+                batch=start // batch_size,
+            ) from error
+        count += max(result.rowcount, 0) if operation == "bulk_update" else len(chunk)
+    return count
+
+

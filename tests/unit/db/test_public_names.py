@@ -1,0 +1,43 @@
+"""The public surface of labkit.db and labkit.monitor is exactly what is listed here."""
+
+from __future__ import annotations
+
+import labkit.db
+import labkit.monitor
+
+DB_NAMES = {
+    "LEARNING_PATH_FIELDS", "SQLITE_PRAGMAS", "AsyncBaseRepository", "AsyncStudentRepository",
+    "StudentRepository", "paths_from_rows", "paths_from_students", "Backend", "Base", "BaseRepository",
+    "Course", "DemoData",
+    "EngineProfile", "Enrollment", "OnConflict", "Profile", "Range", "Student", "async_session_factory",
+    "async_unit_of_work", "bulk_insert", "bulk_insert_async", "bulk_update", "bulk_update_async",
+    "create_schema", "create_schema_async", "database_url", "demo_data", "drop_schema",
+    "make_async_engine", "make_engine", "read_pragmas", "session_factory", "unit_of_work",
+    "write_demo_data", "write_demo_data_async",
+}
+MONITOR_NAMES = {
+    "NPlusOne", "PoolSnapshot", "PoolStats", "QueryMonitor", "QueryScope", "SlowQueryLog",
+    "StatementStats", "expect_queries", "normalize_sql", "pool_stats", "read_slow_log",
+}
+
+
+def test_db_public_names() -> None:
+    assert set(labkit.db.__all__) == DB_NAMES
+    assert all(hasattr(labkit.db, name) for name in DB_NAMES)
+
+
+def test_monitor_public_names() -> None:
+    assert set(labkit.monitor.__all__) == MONITOR_NAMES
+    assert all(hasattr(labkit.monitor, name) for name in MONITOR_NAMES)
+
+
+def test_importing_the_data_layer_builds_no_engine() -> None:
+    import subprocess
+    import sys
+
+    code = ("import gc, labkit.db, labkit.monitor, labkit.benchmarks.db, labkit.benchmarks.db_async\n"
+            "from sqlalchemy.engine import Engine\n"
+            "from sqlalchemy.pool import Pool\n"
+            "print(sum(isinstance(o, (Engine, Pool)) for o in gc.get_objects()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
