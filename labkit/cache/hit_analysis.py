@@ -15,22 +15,27 @@ import pandas as pd
 from labkit.bench.stats import summarize
 from labkit.cache.workload import ZipfWorkload
 
-__all__ = ["SETTINGS", "steady_hit_rates", "with_models", "reach_table", "describe_reach"]
+__all__ = ["SETTINGS", "RISING_POINTS", "steady_hit_rates", "with_models", "reach_table", "describe_reach"]
 
 SETTINGS = ("backend", "policy", "skew", "n_keys", "cache_size", "ttl", "rate", "held")
 _COUNTS = ("n_keys", "cache_size", "held")
+RISING_POINTS = 2.0  # a workload whose last windows beat its first steady ones by more was still warming up
 
 
 def steady_hit_rates(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per workload (case): its settings, median steady-state hit rate (%) and CI, in run order."""
+    """One row per workload (case): its settings, median steady-state hit rate (%) and CI, in run order;
+    `still_rising` when the cache was still filling as the run ended (its figure is then a lower bound)."""
     samples = frame[frame["phase"] == "sample"]
     rows = []
     for case, group in samples.groupby("case", sort=False):
-        s = summarize(group["value"].to_numpy())
+        values = group.sort_values("iteration")["value"].to_numpy()
+        s = summarize(values)
+        quarter = max(1, len(values) // 4)
         first = group.iloc[0]
         rows.append({"case": case, "label": first["label"],
                      **{c: int(first[c]) if c in _COUNTS else first[c] for c in SETTINGS if c in group.columns},
                      "hit_rate": s.median, "ci_low": s.ci_low, "ci_high": s.ci_high,
+                     "still_rising": bool(values[-quarter:].mean() - values[:quarter].mean() > RISING_POINTS),
                      "requests": int(group["requests"].sum()) if "requests" in group else s.n})
     return pd.DataFrame(rows)
 
@@ -93,8 +98,9 @@ def describe_reach(steady: pd.DataFrame, target: float) -> str:
                     f"({shares.min():.0%}), {_where(row)} ({row['hit_rate']:.1f}%)")
         else:
             row = group.loc[group["hit_rate"].idxmax()]
+            rising = " and still rising as the run ended" if row.get("still_rising", False) else ""
             text = (f"skew {skew:g}: never (best {row['hit_rate']:.1f}% with {int(row['cache_size']):,} of "
-                    f"{int(row['n_keys']):,} keys cached)")
+                    f"{int(row['n_keys']):,} keys cached{rising})")
         need = _workload(int(row["n_keys"]), float(skew)).smallest_cache_for(target / 100)
         parts.append(f"{text}, where even a perfect cache needs {need:,}")
     return "; ".join(parts)

@@ -86,3 +86,11 @@ def test_reach_names_the_smallest_cache_that_reached_the_target() -> None:
     text = describe_reach(steady, 85.0)
     assert "skew 0.8: never (best 60.0% with 100 of 1,000 keys cached), where even a perfect cache needs" in text
     assert "skew 1.2: from 100 of 1,000 keys cached (10%)" in text
+
+
+def test_a_workload_whose_cache_was_still_filling_is_flagged() -> None:
+    rows = [{"case": "c", "label": "C", "phase": "sample", "iteration": i, "value": v, "unit": "%", "requests": 10}
+            for i, v in enumerate([50.0, 52.0, 60.0, 70.0])]
+    flat = [dict(r, case="d", value=60.0) for r in rows]
+    steady = steady_hit_rates(pd.DataFrame(rows + flat)).set_index("case")
+    assert steady.loc["c", "still_rising"] and not steady.loc["d", "still_rising"]
