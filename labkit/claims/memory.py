@@ -51,7 +51,8 @@ def target_memory(results: Results) -> Finding:
     cross = f"{(TARGET_MB - base) / per_row:,.0f}" if per_row > 0 else "never"
     verdict: Verdict = "confirmed" if after.ci_high < TARGET_MB else "not reproduced"
     detail = (f"peak process RSS at {rows:,} rows on {where['backend']}: labkit rows {after.value:.0f} MB, ORM "
-              f"objects {before.value:.0f} MB; at {per_row * 1e6:,.0f} bytes per ORM row the ORM path "
+              f"objects {before.value:.0f} MB, of which {base:.0f} MB before loading "
+              f"(interpreter and libraries); at {per_row * 1e6:,.0f} bytes per ORM row the ORM path "
               f"crosses {TARGET_MB:.0f} MB near {cross} rows")
     return Finding(verdict, detail, before, after, ratio)
 

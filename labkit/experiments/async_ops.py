@@ -222,7 +222,8 @@ async def open_lab(pg_url: str, redis_url: str, *, students: int = 1000, max_ops
                    settings: Settings | None = None, key_prefix: str | None = None) -> AsyncOpsLab:
     """Create the schema with `students` demo students, cache each as a key, open the pools.
 
-    Pools hold `max_ops` connections so that N concurrent reads never queue for one.
+    Each of the three engines' pools holds `max_ops` connections, so that N concurrent reads never
+    queue for one; keep 3 × `max_ops` under the server's `max_connections`.
     """
     if students < 1:
         raise ValueError(f"students must be >= 1, got {students}")
