@@ -2,7 +2,8 @@
 
 Enrollments are the demo domain's (key: student_id, course_id). Two sets of new values
 alternate call by call, so every call really changes every row — the ORM skips an UPDATE whose
-values did not change, which would flatter it.
+values did not change, which would flatter it. The ORM, Core and labkit ways come from
+`labkit.db.strategies`; the raw driver's way is here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import func, select
 
 from labkit.bench import Cases
 from labkit.db import (
@@ -22,13 +23,13 @@ from labkit.db import (
     Enrollment,
     Profile,
     Student,
-    bulk_update,
     create_schema,
     demo_data,
     session_factory,
     unit_of_work,
     write_demo_data,
 )
+from labkit.db.strategies import UPDATE_STRATEGIES
 from labkit.experiments.scratch_db import ScratchDatabase
 
 __all__ = ["UPDATES", "ROW_AT_A_TIME", "UpdateBench"]
@@ -36,12 +37,6 @@ __all__ = ["UPDATES", "ROW_AT_A_TIME", "UpdateBench"]
 UPDATES = Cases()
 ROW_AT_A_TIME = frozenset({"orm_per_row"})
 _PER_STUDENT = 5
-_TABLE: Table = Enrollment.__table__  # type: ignore[assignment]
-_CORE_UPDATE = (
-    update(_TABLE)
-    .where(_TABLE.c.student_id == bindparam("k_student_id"), _TABLE.c.course_id == bindparam("k_course_id"))
-    .values(progress=bindparam("v_progress"), completed=bindparam("v_completed"))
-)
 
 
 class UpdateBench:
@@ -75,14 +70,12 @@ class UpdateBench:
                           "completed": progress > 0.95})
         return {
             "dicts": dicts,
-            "core": [{"k_student_id": d["student_id"], "k_course_id": d["course_id"], "v_progress": d["progress"],
-                      "v_completed": d["completed"]} for d in dicts],
             "key_first": [(d["student_id"], d["course_id"], d["progress"], d["completed"]) for d in dicts],
             "key_last": [(d["progress"], int(d["completed"]), d["student_id"], d["course_id"]) for d in dicts],
         }
 
     def next_values(self, form: str) -> list[Any]:
-        """The other set than the last call wrote, in `form` (dicts, core, key_first, key_last)."""
+        """The other set than the last call wrote, in `form` (dicts, key_first, key_last)."""
         self.last = next(self._turn)
         return self.sets[self.last][form]
 
@@ -123,43 +116,20 @@ class UpdateBench:
             self.raw.close()
 
 
-@UPDATES.register
-def orm_per_row(bench: UpdateBench) -> int:
-    """ORM: get each row, set it, one commit"""
-    values = bench.next_values("dicts")
-    with bench.factory() as session:
-        for v in values:
-            enrollment = session.get(Enrollment, (v["student_id"], v["course_id"]))
-            enrollment.progress = v["progress"]  # type: ignore[union-attr]
-            enrollment.completed = v["completed"]  # type: ignore[union-attr]
-        session.commit()
-    return len(values)
+def _shared(fn: Callable[..., object]) -> Callable[[UpdateBench], int]:
+    """A strategy of `labkit.db.strategies`, called with the bench's factory and the next set of values."""
+
+    def run(bench: UpdateBench) -> int:
+        values = bench.next_values("dicts")
+        fn(bench.factory, Enrollment, values)
+        return len(values)
+
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
 
 
-@UPDATES.register
-def orm_bulk_pk(bench: UpdateBench) -> int:
-    """ORM bulk UPDATE by primary key, session.execute(update(Model), records)"""
-    values = bench.next_values("dicts")
-    with bench.factory() as session:
-        session.execute(update(Enrollment), values)
-        session.commit()
-    return len(values)
-
-
-@UPDATES.register
-def core_executemany(bench: UpdateBench) -> int:
-    """Core executemany, UPDATE … WHERE key = :key"""
-    values = bench.next_values("core")
-    with bench.db.engine.begin() as conn:
-        conn.execute(_CORE_UPDATE, values)
-    return len(values)
-
-
-@UPDATES.register
-def labkit_bulk_update(bench: UpdateBench) -> int:
-    """labkit bulk_update"""
-    with unit_of_work(bench.factory) as session:
-        return bulk_update(session, Enrollment, bench.next_values("dicts"))
+for _name in UPDATE_STRATEGIES:
+    UPDATES.register(_shared(UPDATE_STRATEGIES[_name]))
 
 
 @UPDATES.register
