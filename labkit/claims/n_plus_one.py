@@ -14,7 +14,7 @@ import pandas as pd
 
 from labkit.bench.results import Results
 from labkit.bench.stats import Ratio
-from labkit.claims.base import Figure, Finding, Verdict, figure_of, ratio_of, speedup_verdict
+from labkit.claims.base import Figure, Finding, Verdict, close_call, figure_of, ratio_of, speedup_verdict
 from labkit.errors import ResultsError
 
 __all__ = ["EVALUATORS", "BEFORE", "AFTER", "CLAIMED_QUERY_RATIO", "TARGET_MS", "CLAIMED_SELECT_RATIO",
@@ -130,7 +130,8 @@ def _profile_finding(results: Results, query: str, claimed: float, words: str) -
                      {"case": "optimized", **where, "backend": other})
         others.append(f"{other} {r.format(2)}")
     detail = (f"{words} on {backend}, baseline engine (no pool, driver defaults) → optimized: "
-              f"{before.value:.3g} → {after.value:.3g} ms, {ratio.format(2)} (seed: {claimed:.2f}×)")
+              f"{before.value:.3g} → {after.value:.3g} ms, {ratio.format(2)} (seed: {claimed:.2f}×)"
+              + close_call(ratio, claimed))
     if others:
         detail += "; " + ", ".join(others)
     return Finding(speedup_verdict(ratio, claimed), detail, before, after, ratio)

@@ -129,3 +129,11 @@ def test_bulk_operations_depends_when_only_one_operation_is_90_percent_faster(tm
     finding = bulk_operations(results)
     assert finding.verdict == "depends" and "holds for insert only" in finding.detail
     assert "at 10,000 rows" in finding.detail  # the largest size with both sides
+
+
+def test_a_ratio_whose_ci_spans_the_claim_is_called_too_close() -> None:
+    from labkit.bench.stats import Ratio
+    from labkit.claims.base import close_call
+
+    assert "too close to call" in close_call(Ratio(0.097, 0.04, 0.13), 0.1)
+    assert close_call(Ratio(0.01, 0.008, 0.02), 0.1) == ""
