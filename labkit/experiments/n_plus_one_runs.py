@@ -178,7 +178,8 @@ def loading_headline(frame: pd.DataFrame) -> str:
     count = counts[(counts["backend"] == backend) & (counts["students"] == n)].set_index("case")["value"]
     at = times[(times["backend"] == backend) & (times["students"] == n)]
     if not {"lazy", "find_all"} <= set(count.index):
-        return f"N={n} on {backend}: " + ", ".join(f"{c} {int(v)} statements" for c, v in count.items())
+        return f"N={n} on {backend}: " + ", ".join(f"{c} {int(v)} statement{'' if v == 1 else 's'}"
+                                                  for c, v in count.items())
     slower = ratio_between(at, "find_all", "lazy")
     return (f"N={n} on {backend}: lazy loading {int(count['lazy'])} statements and {slower.value:.1f}× "
             f"find_all's time; find_all {int(count['find_all'])} statements")
