@@ -11,8 +11,10 @@ from labkit.claims.summary import (
     claims,
     claims_table,
     evaluate_claims,
+    evaluate_run,
     evaluators,
     findings_frame,
+    styled_verdicts,
     verdict_counts,
 )
 
@@ -25,10 +27,12 @@ __all__ = [
     "claims",
     "claims_table",
     "evaluate_claims",
+    "evaluate_run",
     "evaluators",
     "figure_of",
     "findings_frame",
     "ratio_of",
     "speedup_verdict",
+    "styled_verdicts",
     "verdict_counts",
 ]

@@ -10,7 +10,7 @@ from labkit.bench.results import Results
 from labkit.bench.stats import Ratio, ratio_of_medians, summarize
 from labkit.errors import ResultsError
 
-__all__ = ["Verdict", "Figure", "Finding", "Claim", "figure_of", "ratio_of", "speedup_verdict"]
+__all__ = ["Verdict", "Figure", "Finding", "Claim", "figure_of", "ratio_of", "speedup_verdict", "close_call"]
 
 Verdict = Literal["confirmed", "not reproduced", "depends", "pending"]
 
@@ -61,6 +61,14 @@ class Claim:
 def speedup_verdict(ratio: Ratio, claimed_ratio: float) -> Verdict:
     """`confirmed` when the measured after/before ratio is at least as good as the claimed one."""
     return "confirmed" if ratio.value <= claimed_ratio else "not reproduced"
+
+
+def close_call(ratio: Ratio, claimed_ratio: float) -> str:
+    """A note when the ratio's CI straddles the claimed ratio (the verdict then rests on the median alone)."""
+    if ratio.ci_low <= claimed_ratio <= ratio.ci_high:
+        return (f"; the CI [{ratio.ci_low:.3g}, {ratio.ci_high:.3g}] spans the claimed {claimed_ratio:g}×, "
+                "too close to call in this run")
+    return ""
 
 
 _UNIT_SCALE = {"s": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -15,7 +16,8 @@ from labkit.claims.base import Claim, Finding
 from labkit.claims.registry import SEED_CLAIMS
 from labkit.errors import ResultsError
 
-__all__ = ["evaluators", "claims", "evaluate_claims", "claims_table", "findings_frame", "verdict_counts"]
+__all__ = ["evaluators", "claims", "evaluate_claims", "evaluate_run", "claims_table", "styled_verdicts",
+           "findings_frame", "verdict_counts"]
 
 _FRAMEWORK_MODULES = {"base", "registry", "summary"}
 
@@ -57,19 +59,27 @@ def evaluate_claims(
                 cache[claim.experiment] = latest_results(results_dir, claim.experiment)
             except ResultsError:
                 cache[claim.experiment] = None
-        results = cache[claim.experiment]
-        if claim.evaluate is None:
-            finding = Finding("pending", f"pending: {claim.experiment} does not measure this yet")
-        elif results is None:
-            finding = Finding("pending", f"pending: no saved run of {claim.experiment}")
-        else:
-            try:
-                finding = claim.evaluate(results)
-            except (ResultsError, KeyError, ValueError) as exc:
-                finding = Finding("pending", f"pending: run {results.run_id} of {claim.experiment} lacks it ({exc})")
-            finding = replace(finding, run_id=finding.run_id or results.run_id)
-        out.append((claim, finding))
+        out.append((claim, _judge(claim, cache[claim.experiment])))
     return out
+
+
+def evaluate_run(results: Results, experiment: str | None = None) -> list[tuple[Claim, Finding]]:
+    """The claims one experiment measures, judged from `results` (a run just saved, say)."""
+    name = experiment or str(results.metadata.get("experiment"))
+    return [(claim, _judge(claim, results)) for claim in claims() if claim.experiment == name]
+
+
+def _judge(claim: Claim, results: Results | None) -> Finding:
+    """A claim's finding from one run; `pending` when it cannot be judged, saying why."""
+    if claim.evaluate is None:
+        return Finding("pending", f"pending: {claim.experiment} does not measure this yet")
+    if results is None:
+        return Finding("pending", f"pending: no saved run of {claim.experiment}")
+    try:
+        finding = claim.evaluate(results)
+    except (ResultsError, KeyError, ValueError) as exc:
+        finding = Finding("pending", f"pending: run {results.run_id} of {claim.experiment} lacks it ({exc})")
+    return replace(finding, run_id=finding.run_id or results.run_id)
 
 
 def claims_table(evaluated: Iterable[tuple[Claim, Finding]]) -> pd.DataFrame:
@@ -91,6 +101,16 @@ def claims_table(evaluated: Iterable[tuple[Claim, Finding]]) -> pd.DataFrame:
             "run": f.run_id or "",
         })
     return pd.DataFrame(rows)
+
+
+def styled_verdicts(table: pd.DataFrame, columns: Sequence[str]) -> Any:
+    """`columns` of a `claims_table` for display, each verdict in its colour, no index."""
+    from labkit.report.plots import VERDICT_COLORS
+
+    return table[list(columns)].style.hide(axis="index").map(
+        lambda v: f"color: {VERDICT_COLORS[v]}; font-weight: bold" if v in VERDICT_COLORS else "",
+        subset=["verdict"],
+    )
 
 
 def verdict_counts(evaluated: Iterable[tuple[Claim, Finding]]) -> dict[str, int]:

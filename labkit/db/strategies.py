@@ -1,7 +1,7 @@
 """Ways to write and read the same data, registered by name and labelled by docstring.
 
 Notebooks and the benchmark suites run these side by side: the seed's strategies (a commit
-per row, `add_all`, ORM bulk statements, lazy loading) beside labkit's.
+per row, `add_all`, ORM bulk statements, lazy loading), plain Core executemany, and labkit's.
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from labkit.bench import Cases
 from labkit.db.bulk import bulk_insert, bulk_update
+from labkit.db.bulk_plan import table_of
 from labkit.db.learning_paths import StudentRepository
 from labkit.db.models import Student
 from labkit.db.sessions import unit_of_work
@@ -52,6 +53,13 @@ def orm_bulk_insert(factory: Factory, model: type, records: Records) -> None:
 
 
 @INSERT_STRATEGIES.register
+def core_insert(factory: Factory, model: type, records: Records) -> None:
+    """Core executemany: connection.execute(insert(table), records)"""
+    with unit_of_work(factory) as session:
+        session.connection().execute(insert(table_of(model)), list(records))
+
+
+@INSERT_STRATEGIES.register
 def labkit_bulk_insert(factory: Factory, model: type, records: Records) -> None:
     """labkit bulk_insert (COPY on PostgreSQL, executemany of tuples on SQLite)"""
     with unit_of_work(factory) as session:
@@ -59,10 +67,38 @@ def labkit_bulk_insert(factory: Factory, model: type, records: Records) -> None:
 
 
 @UPDATE_STRATEGIES.register
+def orm_per_row(factory: Factory, model: type, updates: Records) -> None:
+    """ORM: get each row by primary key, set it, one commit"""
+    keys = [column.key for column in table_of(model).primary_key.columns]
+    with unit_of_work(factory) as session:
+        for values in updates:
+            obj = session.get(model, tuple(values[k] for k in keys))
+            for name, value in values.items():
+                if name not in keys:
+                    setattr(obj, name, value)
+
+
+@UPDATE_STRATEGIES.register
 def orm_bulk_update(factory: Factory, model: type, updates: Records) -> None:
     """ORM bulk update by primary key: session.execute(update(Model), updates)"""
     with unit_of_work(factory) as session:
         session.execute(update(model), list(updates))
+
+
+@UPDATE_STRATEGIES.register
+def core_update(factory: Factory, model: type, updates: Records) -> None:
+    """Core executemany: UPDATE … SET … WHERE key = :key, one row of parameters per record"""
+    rows = list(updates)
+    if not rows:
+        return
+    table = table_of(model)
+    keys = [column.key for column in table.primary_key.columns]
+    names = [name for name in rows[0] if name not in keys]
+    statement = (update(table).where(*[table.c[k] == bindparam(f"k_{k}") for k in keys])
+                 .values({name: bindparam(f"v_{name}") for name in names}))
+    params = [{**{f"k_{k}": row[k] for k in keys}, **{f"v_{n}": row[n] for n in names}} for row in rows]
+    with unit_of_work(factory) as session:
+        session.connection().execute(statement, params)
 
 
 @UPDATE_STRATEGIES.register

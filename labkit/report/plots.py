@@ -89,8 +89,10 @@ def latency_distribution(
 def ratio_chart(
     names: Sequence[str], ratios: Sequence[float], lows: Sequence[float], highs: Sequence[float],
     *, title: str = "", reference: float = 1.0, xlabel: str = "ratio of medians (B / A), 95% CI",
+    log: bool = False,
 ) -> Figure:
-    """Ratios as points with CI whiskers against a reference line (1.0: no difference)."""
+    """Ratios as points with CI whiskers against a reference line (1.0: no difference); `log` for
+    ratios spanning orders of magnitude."""
     use_house_style()
     fig, ax = plt.subplots(figsize=(8.0, 0.55 * len(names) + 1.6))
     y = np.arange(len(names))
@@ -100,7 +102,10 @@ def ratio_chart(
     ax.axvline(reference, color=PALETTE[1], linestyle="--", linewidth=1)
     ax.set_yticks(y, list(names))
     for yi, (ri, lo, hi) in enumerate(zip(r, lows, highs)):
-        ax.annotate(f"{ri:.3f} [{lo:.3f}, {hi:.3f}]", (ri, yi + 0.3), fontsize=8, ha="center")
+        ax.annotate(f"{ri:.3g} [{lo:.3g}, {hi:.3g}]" if log else f"{ri:.3f} [{lo:.3f}, {hi:.3f}]",
+                    (ri, yi + 0.3), fontsize=8, ha="center")
+    if log:
+        ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     ax.invert_yaxis()
