@@ -18,7 +18,7 @@ from labkit.db import create_schema, demo_data, make_async_engine, make_engine, 
 from labkit.db.models import Base
 from labkit.db.sessions import session_factory
 
-__all__ = ["sync_engine", "async_engine", "prepare_database", "student_count"]
+__all__ = ["sync_engine", "async_engine", "prepare_database", "drop_database", "student_count"]
 
 
 def _url(config: AppConfig) -> str:
@@ -69,5 +69,15 @@ def student_count(config: AppConfig) -> int:
     try:
         with engine.connect() as conn:
             return int(conn.execute(text("SELECT count(*) FROM students")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def drop_database(config: AppConfig) -> None:
+    """Drop the service's schema and everything in it."""
+    engine = sync_engine(config)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{config.schema}" CASCADE'))
     finally:
         engine.dispose()

@@ -5,7 +5,6 @@ Raw samples come from the file the locust users write (see `labkit.load.locust_u
 
 from __future__ import annotations
 
-import math
 import os
 import subprocess
 import sys
@@ -29,11 +28,12 @@ def run_locust(base_url: str, *, users: int, duration_s: float, students: int, t
     with tempfile.TemporaryDirectory(prefix="labkit-locust-") as folder:
         samples_path = Path(folder) / "samples.csv"
         env = {**os.environ, "LABKIT_LOCUST_SAMPLES": str(samples_path), "LABKIT_LOAD_STUDENTS": str(students),
-               "LABKIT_LOAD_THINK_S": str(think_s), "LABKIT_LOAD_SEED": str(seed)}
+               "LABKIT_LOAD_THINK_S": str(think_s), "LABKIT_LOAD_SEED": str(seed),
+               "LABKIT_LOAD_DURATION_S": str(duration_s)}
         rate = spawn_rate or float(users)  # every user within about a second
         command = [sys.executable, "-m", "locust", "-f", str(locustfile or LOCUSTFILE), "--headless",
-                   "--host", base_url, "-u", str(users), "-r", f"{rate:g}", "-t", f"{max(1, math.ceil(duration_s))}s",
-                   "--stop-timeout", "5", "--only-summary", "--loglevel", "ERROR", "--exit-code-on-error", "0"]
+                   "--host", base_url, "-u", str(users), "-r", f"{rate:g}",
+                   "--only-summary", "--loglevel", "ERROR", "--exit-code-on-error", "0"]
         try:
             done = subprocess.run(command, env=env, capture_output=True, text=True,
                                   timeout=duration_s + grace_s)

@@ -17,7 +17,7 @@ import pandas as pd
 import redis
 
 from labkit.app.config import MODES, AppConfig
-from labkit.app.database import prepare_database
+from labkit.app.database import drop_database, prepare_database
 from labkit.load.closed_loop import run_locust
 from labkit.load.memory import MemorySampler
 from labkit.load.open_loop import Sample, run_open_loop
@@ -149,17 +149,20 @@ def run_load(settings: Settings, plan: LoadPlan, *, schema: str | None = None,
              progress: Callable[[str], None] | None = None) -> LoadRun:
     """Seed the data once, start every mode's service, run each step on each mode, collect the rows."""
     say = progress or (lambda _: None)
-    prefix = f"{settings.cache_key_prefix}-api-{uuid.uuid4().hex[:10]}"  # this run's cache entries only
-    base = AppConfig(settings.with_overrides(cache_key_prefix=prefix), schema=schema or "labkit_api")
+    token = uuid.uuid4().hex[:10]
+    prefix = f"{settings.cache_key_prefix}-api-{token}"  # this run's cache entries only
+    # A schema of the run's own: concurrent runs on one database never see each other's tables.
+    base = AppConfig(settings.with_overrides(cache_key_prefix=prefix), schema=f"{schema or 'labkit_api'}_{token}")
     say(f"seeding {plan.students} students, {plan.courses} courses")
-    prepare_database(base, students=plan.students, courses=plan.courses,
-                     enrollments_per_student=plan.enrollments_per_student, seed=plan.seed)
-    workload = Workload(plan.students)
-    services = {m: ServiceProcess(AppConfig(base.settings, m, base.schema)) for m in plan.modes}  # type: ignore[arg-type]
+    services: dict[str, ServiceProcess] = {}
     samplers: dict[str, MemorySampler] = {}
     rows: list[dict[str, Any]] = []
     run = LoadRun(pd.DataFrame())
     try:
+        prepare_database(base, students=plan.students, courses=plan.courses,
+                         enrollments_per_student=plan.enrollments_per_student, seed=plan.seed)
+        workload = Workload(plan.students)
+        services = {m: ServiceProcess(AppConfig(base.settings, m, base.schema)) for m in plan.modes}  # type: ignore[arg-type]
         for svc in services.values():
             svc.start()
         for mode, svc in services.items():
@@ -204,6 +207,7 @@ def run_load(settings: Settings, plan: LoadPlan, *, schema: str | None = None,
         for svc in services.values():
             svc.__exit__(None, None, None)
         _drop_keys(base.settings.redis_url, prefix)
+        drop_database(base)
     if plan.profile and not run.flames:
         run.flames = {m: FlameGraph(None, "no closed-loop step ran, so nothing was profiled") for m in plan.modes}
     run.frame = pd.DataFrame(rows)

@@ -10,18 +10,21 @@ from __future__ import annotations
 import atexit
 import os
 import random
+import time
 from typing import Any
 
+import gevent
 from locust import FastHttpUser, between, events, task
 
 from labkit.load.workload import Workload
 
-__all__ = ["LearnerUser", "SAMPLES_ENV", "STUDENTS_ENV", "THINK_ENV"]
+__all__ = ["LearnerUser", "SAMPLES_ENV", "STUDENTS_ENV", "THINK_ENV", "DURATION_ENV"]
 
 SAMPLES_ENV = "LABKIT_LOCUST_SAMPLES"
 STUDENTS_ENV = "LABKIT_LOAD_STUDENTS"
 THINK_ENV = "LABKIT_LOAD_THINK_S"
 SEED_ENV = "LABKIT_LOAD_SEED"
+DURATION_ENV = "LABKIT_LOAD_DURATION_S"
 
 _WORKLOAD = Workload(students=int(os.environ.get(STUDENTS_ENV, "2000")))
 _THINK = float(os.environ.get(THINK_ENV, "0.5"))
@@ -45,6 +48,27 @@ def _flush() -> None:
 
 
 events.quitting.add_listener(lambda **_: _flush())
+
+
+@events.test_start.add_listener
+def _stop_on_time(environment: Any, **_: Any) -> None:
+    """Quit after LABKIT_LOAD_DURATION_S seconds of wall time from the test's start.
+
+    Used instead of `--run-time`, whose timer reads gevent's cached loop time: after a slow
+    start (imports on a busy machine) that time is stale and the run ends at once.
+    """
+    duration = os.environ.get(DURATION_ENV)
+    if not duration:
+        return
+    deadline = time.monotonic() + float(duration)
+
+    def stop() -> None:
+        while time.monotonic() < deadline:
+            gevent.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        if environment.runner is not None:
+            environment.runner.quit()
+
+    gevent.spawn(stop)
 atexit.register(_flush)
 
 
