@@ -1,10 +1,15 @@
-"""Optimized mode: a Redis cache in front, eager loading, a connection pool, async calls made concurrently."""
+"""Optimized mode: a Redis cache in front, eager loading, a connection pool, async calls made concurrently.
+
+Whole responses are cached as JSON bytes, so a hit costs one Redis GET and no encoding; a
+miss loads the parts (each cached on its own) concurrently and encodes them once.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import joinedload, selectinload
@@ -32,24 +37,39 @@ class OptimizedStudents:
         self._recommended = cached(prefix="api:recommended", ttl=ttl, cache=self.cache)(self._load_recommended)
         self._page = cached(prefix="api:students", ttl=list_ttl, cache=self.cache)(self._load_page)
         self._total = cached(prefix="api:students-count", ttl=list_ttl, cache=self.cache)(self._load_total)
+        self._student_body = cached(prefix="api:student-json", ttl=ttl, cache=self.cache)(self._student_json)
+        self._path_body = cached(prefix="api:path-json", ttl=ttl, cache=self.cache)(self._path_json)
+        self._page_body = cached(prefix="api:students-json", ttl=list_ttl, cache=self.cache)(self._page_json)
 
     async def close(self) -> None:
         await self.cache.close()
         await self.engine.dispose()
 
-    async def student(self, student_id: int) -> dict[str, Any] | None:
-        return await self._student(student_id)  # type: ignore[no-any-return]
+    async def student(self, student_id: int) -> bytes | None:
+        return await self._student_body(student_id)  # type: ignore[no-any-return]
 
-    async def students(self, is_active: bool | None, level: str | None, limit: int, offset: int) -> dict[str, Any]:
+    async def students(self, is_active: bool | None, level: str | None, limit: int, offset: int) -> bytes:
+        return await self._page_body(is_active, level, limit, offset)  # type: ignore[no-any-return]
+
+    async def learning_path(self, student_id: int) -> bytes | None:
+        return await self._path_body(student_id)  # type: ignore[no-any-return]
+
+    # -- whole responses, encoded once -----------------------------------------------------
+
+    async def _student_json(self, student_id: int) -> bytes | None:
+        found = await self._student(student_id)
+        return None if found is None else msgspec.json.encode(found)
+
+    async def _page_json(self, is_active: bool | None, level: str | None, limit: int, offset: int) -> bytes:
         items, total = await asyncio.gather(self._page(is_active, level, limit, offset),
                                             self._total(is_active, level))
-        return {"items": items, "total": total, "limit": limit, "offset": offset}
+        return msgspec.json.encode({"items": items, "total": total, "limit": limit, "offset": offset})
 
-    async def learning_path(self, student_id: int) -> dict[str, Any] | None:
+    async def _path_json(self, student_id: int) -> bytes | None:
         path, recommended = await asyncio.gather(self._path(student_id), self._recommended(student_id))
         if path is None:
             return None
-        return {**path, "recommendations": recommended}
+        return msgspec.json.encode({**path, "recommendations": recommended})
 
     # -- what a miss runs ------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from labkit.app.baseline import BaselineStudents
@@ -54,6 +54,11 @@ def _not_found(student_id: int) -> JSONResponse:
     return JSONResponse({"detail": f"student {student_id} not found", "student_id": student_id}, status_code=404)
 
 
+def _answer(found: Any) -> Any:
+    """Bytes are a JSON body encoded already (a cached response); anything else FastAPI encodes."""
+    return Response(found, media_type="application/json") if isinstance(found, bytes) else found
+
+
 def _invalid(_: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
     fields = [str(e["loc"][-1]) for e in errors if e.get("loc")]
@@ -91,7 +96,7 @@ def create_app(config: AppConfig) -> FastAPI:
     @app.get(f"{API}/students/{{student_id}}")
     async def student(student_id: int = Path(ge=1)) -> Any:
         found = await state["service"].student(student_id)
-        return _not_found(student_id) if found is None else found
+        return _not_found(student_id) if found is None else _answer(found)
 
     @app.get(f"{API}/students")
     async def students(
@@ -100,12 +105,12 @@ def create_app(config: AppConfig) -> FastAPI:
         limit: int = Query(20, ge=1, le=100),
         offset: int = Query(0, ge=0, le=1_000_000),
     ) -> Any:
-        return await state["service"].students(is_active, level, limit, offset)
+        return _answer(await state["service"].students(is_active, level, limit, offset))
 
     @app.get(f"{API}/students/{{student_id}}/learning-path")
     async def learning_path(student_id: int = Path(ge=1)) -> Any:
         found = await state["service"].learning_path(student_id)
-        return _not_found(student_id) if found is None else found
+        return _not_found(student_id) if found is None else _answer(found)
 
     @app.get(f"{API}/metrics")
     async def metrics() -> dict[str, Any]:

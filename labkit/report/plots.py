@@ -160,8 +160,11 @@ def load_curves(table: pd.DataFrame, *, title: str = "Service under load (closed
     left.set_ylabel("requests/s (mean of time bins)")
     right.set_xlabel("concurrent users")
     right.set_ylabel("latency (ms): p95 solid, p50 dotted")
-    right.set_yscale("log")
-    left.legend()
+    if len(closed):
+        right.set_yscale("log")
+        left.legend()
+    else:
+        left.text(0.5, 0.5, "no closed-loop step in this run", ha="center", va="center", transform=left.transAxes)
     fig.suptitle(title, fontweight="bold")
     fig.tight_layout()
     return fig
