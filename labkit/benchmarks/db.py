@@ -305,14 +305,14 @@ def _monitor_overhead(engine: Engine, settings: Settings, reps: tuple[int, int],
 
 def run(settings: Settings, *, quick: bool = False) -> list[BenchRow]:
     """Every data-layer comparison; `quick` shrinks rows and repeats to a smoke run."""
-    insert_rows, update_rows, students = (10_000, 2_000, 200) if quick else (100_000, 10_000, 1000)
-    reps = (3, 1) if quick else (15, 2)
-    read_reps = (5, 1) if quick else (30, 3)
+    insert_rows, update_rows, students = (5_000, 1_000, 100) if quick else (100_000, 10_000, 1000)
+    reps = (2, 1) if quick else (15, 2)
+    read_reps = (3, 1) if quick else (30, 3)
     raw = _pg_url(settings)
     rows = _bulk_insert_sqlite(settings, insert_rows, reps)
     with _pg_schema(settings) as (engine, options):
         rows.append(_bulk_insert_postgres(engine, options, raw, insert_rows, reps))
         rows.append(_bulk_update_postgres(engine, options, raw, update_rows, (reps[0] * 2, reps[1])))
         rows.extend(_reads_postgres(engine, students, read_reps))
-        rows.append(_monitor_overhead(engine, settings, (10, 2) if quick else (60, 5), 20 if quick else 100))
+        rows.append(_monitor_overhead(engine, settings, (4, 1) if quick else (60, 5), 20 if quick else 100))
     return rows

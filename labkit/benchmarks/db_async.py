@@ -77,7 +77,7 @@ def run(settings: Settings, *, quick: bool = False) -> list[BenchRow]:
         admin.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         admin.execute(f"CREATE SCHEMA {SCHEMA}")
     try:
-        rows, repeats, warmups = (10_000, 3, 1) if quick else (100_000, 15, 2)
+        rows, repeats, warmups = (5_000, 2, 1) if quick else (100_000, 15, 2)
         return [asyncio.run(_compare(settings, rows, repeats, warmups))]
     finally:
         with psycopg.connect(raw_url, autocommit=True) as admin:

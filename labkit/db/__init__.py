@@ -11,6 +11,7 @@ from labkit.db.learning_paths import (
     paths_from_students,
 )
 from labkit.db.models import (
+    Activity,
     Base,
     Course,
     Enrollment,
@@ -26,6 +27,7 @@ from labkit.db.sessions import async_session_factory, async_unit_of_work, sessio
 from labkit.db.sqlite import SQLITE_PRAGMAS, read_pragmas
 
 __all__ = [
+    "Activity",
     "LEARNING_PATH_FIELDS",
     "SQLITE_PRAGMAS",
     "AsyncStudentRepository",

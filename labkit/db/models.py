@@ -22,7 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "Student", "Profile", "Course", "Enrollment", "create_schema", "create_schema_async", "drop_schema"]
+__all__ = ["Base", "Student", "Profile", "Course", "Enrollment", "Activity", "create_schema", "create_schema_async",
+           "drop_schema"]
 
 _NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -98,6 +99,18 @@ class Enrollment(Base):
 
     student: Mapped[Student] = relationship(back_populates="enrollments")
     course: Mapped[Course] = relationship(back_populates="enrollments")
+
+
+class Activity(Base):
+    """One learning event (a view, a quiz score): the high-volume, append-only table."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    student_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def create_schema(engine: Engine) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,11 +61,16 @@ def test_status_of_given_servers_is_masked(tmp_path: Path, pg_url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    data = tmp_path_factory.mktemp("embedded")
+def embedded() -> Iterator[Settings]:
+    # Not under pytest's tmp root: another pytest run resets that folder to mode 0700, which
+    # would lock out the unprivileged user the embedded PostgreSQL runs as when tests run as root.
+    data = Path(tempfile.mkdtemp(prefix="labkit-embedded-"))
     s = Settings.from_env(environ={"LABKIT_DATA_DIR": str(data)}, env_file=None)
-    yield s
-    services.down(s)
+    try:
+        yield s
+    finally:
+        services.down(s)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def test_embedded_servers_start_answer_and_are_reused(embedded: Settings) -> None:

@@ -203,3 +203,20 @@ def test_a_value_the_driver_cannot_encode_is_named_by_row(engine: Engine) -> Non
         with pytest.raises(BulkWriteError, match=r"records\[17\]"):
             bulk_insert(session, Student, records, batch_size=10 ** 6)
     assert table_contents(engine) == []
+
+
+def test_bulk_update_by_a_composite_key(engine: Engine) -> None:
+    from labkit.db import Enrollment, demo_data, write_demo_data
+
+    data = demo_data(students=30, courses=6, enrollments_per_student=2, seed=5)
+    with unit_of_work(session_factory(engine)) as session:
+        write_demo_data(session, data)
+    picked = data.enrollments[::3]
+    updates = [{"student_id": e["student_id"], "course_id": e["course_id"], "progress": 1.0, "completed": True}
+               for e in picked]
+    with unit_of_work(session_factory(engine)) as session:
+        assert bulk_update(session, Enrollment, updates, batch_size=7) == len(picked)
+    with engine.connect() as conn:
+        done = set(conn.execute(select(Enrollment.student_id, Enrollment.course_id).where(Enrollment.completed)))
+    assert done == {(e["student_id"], e["course_id"]) for e in picked} | {
+        (e["student_id"], e["course_id"]) for e in data.enrollments if e["completed"]}
