@@ -186,7 +186,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--duration", type=float, default=10.0, help="seconds per step and mode (default 10)")
     load.add_argument("--settle", type=float, default=2.0, help="first seconds of a step kept as warmup")
     load.add_argument("--warmup", type=float, default=3.0, help="open-loop warmup per mode, seconds")
-    load.add_argument("--think", type=float, default=0.5, help="mean think time of a locust user, seconds")
+    load.add_argument("--think", type=float, default=1.0, help="mean think time of a locust user, seconds (default 1)")
     load.add_argument("--students", type=int, default=2000, help="students in the seeded database")
     load.add_argument("--seed", type=int, default=0)
     load.add_argument("--no-profile", action="store_true", help="skip the py-spy flame graph")

@@ -53,7 +53,7 @@ class LoadPlan:
     settle_s: float = 1.0  # the first seconds of each step are kept as warmup rows
     warmup_s: float = 2.0  # an open-loop warmup per mode before the first step
     warmup_rate: float = 20.0
-    think_s: float = 0.5
+    think_s: float = 1.0  # the seed pairs 200 users with 200 requests/s: about one request per user-second
     students: int = 2000
     courses: int = 60
     enrollments_per_student: int = 5

@@ -27,7 +27,7 @@ SEED_ENV = "LABKIT_LOAD_SEED"
 DURATION_ENV = "LABKIT_LOAD_DURATION_S"
 
 _WORKLOAD = Workload(students=int(os.environ.get(STUDENTS_ENV, "2000")))
-_THINK = float(os.environ.get(THINK_ENV, "0.5"))
+_THINK = float(os.environ.get(THINK_ENV, "1.0"))
 _SEED = int(os.environ.get(SEED_ENV, "0"))
 _SAMPLES: list[str] = []
 
