@@ -20,10 +20,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8003)
     parser.add_argument("--mode", choices=MODES, help="overrides LABKIT_APP_MODE")
+    parser.add_argument("--seed-students", type=int, metavar="N",
+                        help="first (re)create the demo data with N students in LABKIT_APP_SCHEMA")
     args = parser.parse_args(argv)
     config = AppConfig.from_env()
     if args.mode:
         config = AppConfig(config.settings, args.mode, config.schema, config.cache_ttl, config.list_ttl)
+    if args.seed_students:
+        from labkit.app.database import prepare_database
+
+        print(prepare_database(config, students=args.seed_students), flush=True)
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 

@@ -21,7 +21,7 @@ SUITE = "api"
 def plan_for(quick: bool) -> LoadPlan:
     """The load plan of the suite: a few seconds when quick, about a minute otherwise."""
     if quick:
-        return LoadPlan(users=(), rates=(30.0,), duration_s=2.0, settle_s=0.5, warmup_s=0.5, students=200,
+        return LoadPlan(users=(), rates=(30.0,), duration_s=1.5, settle_s=0.25, warmup_s=0.25, students=100,
                         courses=24, profile=False)
     return LoadPlan(users=(50,), rates=(60.0,), duration_s=12.0, settle_s=2.0, warmup_s=3.0, think_s=0.2,
                     students=2000, profile=False)

@@ -205,6 +205,8 @@ def run_load(settings: Settings, plan: LoadPlan, *, schema: str | None = None,
                 rows.append(_row("server_rss", f"{mode} server RSS", "sample", i, rss, "B", kind="memory", mode=mode,
                                  t=t, step=mark))
         for svc in services.values():
+            svc.interrupt()  # every service shuts down at once
+        for svc in services.values():
             svc.__exit__(None, None, None)
         _drop_keys(base.settings.redis_url, prefix)
         drop_database(base)

@@ -88,11 +88,16 @@ class ServiceProcess:
         secrets = url_secrets(self.config.settings.database_url) + url_secrets(self.config.settings.redis_url)
         return mask_text("\n".join(text), secrets)
 
+    def interrupt(self) -> None:
+        """Ask the server to shut down (SIGINT) without waiting: stop several at once, then `stop` each."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+
     def stop(self, timeout: float = 15.0) -> None:
         """SIGINT (uvicorn shuts down cleanly), then SIGKILL if it lingers."""
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGINT)
+        self.interrupt()
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
