@@ -20,6 +20,10 @@ __all__ = [
     "ratio_chart",
     "medians_chart",
     "verdict_bars",
+    "hit_rate_over_time",
+    "hit_rate_curves",
+    "grouped_bars",
+    "figures_vs_claims",
     "load_curves",
     "percentiles_by_loop",
     "memory_timeline",
@@ -141,6 +145,154 @@ def verdict_bars(counts: dict[str, int], *, title: str = "Seed claims by verdict
     ax.bar_label(bars, padding=3)
     ax.set_xlabel("claims")
     ax.set_title(title)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _named(column: str, value: Any) -> str:
+    """`skew 1.2` for numbers, the value itself for names (`allkeys-lru`)."""
+    return f"{column} {value:g}" if isinstance(value, (int, float, np.number)) else str(value)
+
+
+def _facets(n: int, width: float = 8.0, height: float = 3.6) -> tuple[Figure, list[Any]]:
+    fig, axes = plt.subplots(1, n, figsize=(width if n == 1 else min(4.2 * n, 14.0), height),
+                             sharey=True, squeeze=False)
+    return fig, list(axes[0])
+
+
+def hit_rate_over_time(
+    frame: pd.DataFrame, *, x: str = "t_end", hue: str = "skew", style: str | None = "ttl",
+    facet: str | None = "cache_size", target: float | None = None, xlabel: str = "simulated time (s)",
+    value: str = "value", title: str = "",
+) -> Figure:
+    """Hit rate (%) of each window against time, a line per `hue` (and dash per `style`), a panel per `facet`."""
+    use_house_style()
+    panels = list(frame.groupby(facet, sort=True)) if facet else [("", frame)]
+    fig, axes = _facets(len(panels))
+    hues = sorted(frame[hue].unique())
+    styles = sorted(frame[style].unique()) if style else [None]
+    for ax, (panel, group) in zip(axes, panels):
+        for key, line in group.groupby([hue] + ([style] if style else []), sort=True):
+            h, st = key if style else (key[0], None)
+            line = line.sort_values(x)
+            ax.plot(line[x], line[value], color=PALETTE[hues.index(h) % len(PALETTE)],
+                    linestyle=_LINESTYLES[styles.index(st) % len(_LINESTYLES)], marker=".",
+                    label=_named(hue, h) + (f", {_named(style, st)}" if style else ""))
+        if target is not None:
+            ax.axhline(target, color=VERDICT_COLORS["not reproduced"], linestyle="--", linewidth=1)
+            ax.annotate(f"{target:g}%", (ax.get_xlim()[0], target), fontsize=8, va="bottom")
+        ax.set_title(_named(facet, panel) if facet else title, fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.set_ylim(0, 100)
+    axes[0].set_ylabel("hit rate (%)")
+    axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if facet and title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def hit_rate_curves(
+    table: pd.DataFrame, *, x: str = "cache_size", y: str = "hit_rate", hue: str = "skew",
+    style: str | None = "ttl", facet: str | None = "n_keys", bound: str | None = None,
+    target: float | None = None, low: str | None = "ci_low", high: str | None = "ci_high",
+    logx: bool = True, xlabel: str = "cache size (entries)", title: str = "",
+) -> Figure:
+    """Steady-state hit rate (%) against cache size: a line per `hue`/`style`, a panel per `facet`;
+    `bound` (a column) is drawn dotted in the hue's colour, the CI as whiskers."""
+    use_house_style()
+    panels = list(table.groupby(facet, sort=True)) if facet else [("", table)]
+    fig, axes = _facets(len(panels))
+    hues = sorted(table[hue].unique())
+    styles = sorted(table[style].unique()) if style else [None]
+    for ax, (panel, group) in zip(axes, panels):
+        for key, line in group.groupby([hue] + ([style] if style else []), sort=True):
+            h, st = key if style else (key[0], None)
+            line = line.sort_values(x)
+            color = PALETTE[hues.index(h) % len(PALETTE)]
+            ax.plot(line[x], line[y], color=color, linestyle=_LINESTYLES[styles.index(st) % len(_LINESTYLES)],
+                    marker="o", label=_named(hue, h) + (f", {_named(style, st)}" if style else ""))
+            if low and high and low in line and high in line:
+                ax.errorbar(line[x], line[y], yerr=[line[y] - line[low], line[high] - line[y]], fmt="none",
+                            ecolor=color, alpha=0.5, capsize=2)
+            if bound and st == styles[0]:
+                ax.plot(line[x], line[bound], color=color, linestyle=":", linewidth=1, alpha=0.8)
+        if target is not None:
+            ax.axhline(target, color=VERDICT_COLORS["not reproduced"], linestyle="--", linewidth=1)
+        if logx:
+            ax.set_xscale("log")
+        ticks = sorted(group[x].unique())
+        ax.set_xticks(ticks, [f"{t:,.0f}" for t in ticks])
+        ax.minorticks_off()
+        ax.set_title(_named(facet, panel) if facet else title, fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.set_ylim(0, 100)
+    axes[0].set_ylabel("steady-state hit rate (%)")
+    axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if facet and title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def grouped_bars(
+    table: pd.DataFrame, *, category: str, hue: str, value: str, facet: str | None = None,
+    xlabel: str = "", title: str = "", log: bool = False, fmt: str = "{:.3g}",
+) -> Figure:
+    """Horizontal bars of `value`, a group per `category`, a bar per `hue`, a panel per `facet`."""
+    use_house_style()
+    panels = list(table.groupby(facet, sort=False)) if facet else [("", table)]
+    categories = list(dict.fromkeys(table[category]))
+    hues = list(dict.fromkeys(table[hue]))
+    height = 0.8 / len(hues)
+    fig, axes = plt.subplots(1, len(panels), figsize=(8.0 if len(panels) == 1 else 5.5 * len(panels),
+                                                      0.5 * len(categories) * max(1, len(hues) / 2) + 1.6),
+                             sharey=True, squeeze=False)
+    for ax, (panel, group) in zip(axes[0], panels):
+        for j, h in enumerate(hues):
+            rows = group[group[hue] == h].set_index(category).reindex(categories)
+            y = np.arange(len(categories)) + (j - (len(hues) - 1) / 2) * height
+            bars = ax.barh(y, rows[value], height=height, color=PALETTE[j % len(PALETTE)], label=str(h))
+            ax.bar_label(bars, labels=[fmt.format(v) if pd.notna(v) else "" for v in rows[value]],
+                         padding=2, fontsize=7)
+        ax.set_yticks(np.arange(len(categories)), categories)
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_title(str(panel) if facet else title, fontsize=10 if facet else 12)
+        if ax is axes[0][0]:
+            ax.invert_yaxis()  # the axes share y: once is enough
+    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if facet and title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def figures_vs_claims(
+    names: Sequence[str], medians: Sequence[float], lows: Sequence[float], highs: Sequence[float],
+    claimed: Sequence[float], *, unit: str = "ms", title: str = "",
+) -> Figure:
+    """Our medians (dots, 95% CI whiskers) beside the figures claimed for them (diamonds), log scale."""
+    use_house_style()
+    fig, ax = plt.subplots(figsize=(8.0, 0.6 * len(names) + 1.8))
+    y = np.arange(len(names))
+    m = np.asarray(medians, dtype=float)
+    err = np.vstack([m - np.asarray(lows, dtype=float), np.asarray(highs, dtype=float) - m])
+    ax.errorbar(m, y, xerr=err, fmt="o", color=PALETTE[0], capsize=4, label="measured median, 95% CI")
+    ax.scatter(claimed, y, marker="D", color=PALETTE[1], label="the seed's figure", zorder=3)
+    for yi, (mi, ci) in enumerate(zip(m, claimed)):
+        ax.annotate(f"{mi:.3g} {unit}", (mi, yi + 0.3), fontsize=8, ha="center")
+        ax.annotate(f"{ci:g} {unit}", (ci, yi + 0.3), fontsize=8, ha="center", color=PALETTE[1])
+    ax.set_xscale("log")
+    ax.set_yticks(y, list(names))
+    ax.set_xlabel(f"time per call ({unit}, log scale)")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.invert_yaxis()
     fig.tight_layout()
     return fig

@@ -60,6 +60,7 @@ def test_notebooks_have_a_readable_parameters_cell(path: Path) -> None:
 def test_public_names_are_pinned() -> None:
     assert labkit.__all__ == ["LabkitError", "Settings", "__version__"]
     assert "run_interleaved" in labkit.bench.__all__ and "run_notebook" in labkit.report.__all__
+    assert sorted(labkit.report.__all__) == sorted(labkit.report._WHERE)
     for module in (labkit, labkit.bench, labkit.report):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name} is declared but missing"

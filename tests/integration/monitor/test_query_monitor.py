@@ -64,8 +64,11 @@ def test_only_statements_over_the_threshold_are_logged(db_pg_url: str, tmp_path:
         conn.execute(text("SELECT pg_sleep(0.05)"))
         conn.execute(text("SELECT 1"))
     engine.dispose()
-    statements = [r["statement"] for r in read_slow_log(tmp_path / "slow_queries.log")]
-    assert statements == ["SELECT pg_sleep(0.05)"]
+    records = read_slow_log(tmp_path / "slow_queries.log")
+    # SELECT 1 is normally far under 20 ms, but a loaded machine may stall it: the rule pinned
+    # here is that what is logged was over the threshold, and the slow statement always is.
+    assert "SELECT pg_sleep(0.05)" in [r["statement"] for r in records]
+    assert all(r["duration_ms"] >= 20 for r in records)
 
 
 def test_n_plus_one_can_be_made_to_raise_with_the_call_site(filled: Engine, tmp_path: Path) -> None:
