@@ -57,8 +57,8 @@ def _response_time(results: Results) -> Finding:
     ratio = ratio_of(results, {"mode": "baseline", **where}, {"mode": "optimized", **where})
     verdict = _against(ratio.value, ratio.ci_low, ratio.ci_high, SEED_RESPONSE_RATIO, higher_is_better=False)
     detail = (f"median request at {users} locust users: {before.format()} baseline, {after.format()} optimized, "
-              f"{(1 - ratio.value):+.0%} change against the seed's -60% (ratio {ratio.format(2)})")
-    return Finding(verdict, detail.replace("+-", "-"), before=before, after=after, ratio=ratio)
+              f"{ratio.value - 1:+.0%} change against the seed's -60% (ratio {ratio.format(2)})")
+    return Finding(verdict, detail, before=before, after=after, ratio=ratio)
 
 
 def _throughput(results: Results) -> Finding:

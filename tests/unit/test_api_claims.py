@@ -39,6 +39,7 @@ def test_a_fast_optimized_mode_confirms_response_time_and_throughput(tmp_path: P
     results = _results(tmp_path, 150, base_ms=300, opt_ms=60)
     rt = EVALUATORS["api_response_time"](results)
     assert rt.verdict == "confirmed" and rt.ratio is not None and rt.ratio.value == pytest.approx(0.2, rel=0.1)
+    assert "-80% change" in rt.detail
     assert EVALUATORS["concurrent_requests"](results).verdict == "confirmed"  # 5x the requests per second
     assert EVALUATORS["target_api_response"](results).verdict == "confirmed"
     assert EVALUATORS["target_concurrent_users"](results).verdict == "confirmed"
