@@ -3,6 +3,7 @@
 from labkit.bench.analysis import noise_floor, ratio_between, readable_summary, summary_table
 from labkit.bench.cases import Cases
 from labkit.bench.compare import RunComparison, compare_runs, find_run
+from labkit.bench.load import LoadResult, run_load
 from labkit.bench.memory import MemoryUsage, measure_memory
 from labkit.bench.metadata import new_run_id, run_metadata
 from labkit.bench.results import (
@@ -34,6 +35,7 @@ __all__ = [
     "BenchRow",
     "Cases",
     "Comparison",
+    "LoadResult",
     "ExperimentRun",
     "Measurement",
     "MemoryUsage",
@@ -61,6 +63,7 @@ __all__ = [
     "run_case",
     "run_interleaved",
     "run_interleaved_async",
+    "run_load",
     "run_metadata",
     "save_results",
     "summarize",

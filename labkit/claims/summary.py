@@ -84,7 +84,7 @@ def claims_table(evaluated: Iterable[tuple[Claim, Finding]]) -> pd.DataFrame:
             "seed change": claim.seed_change,
             "our before": f.before.format() if f.before else "",
             "our after": f.after.format() if f.after else "",
-            "after/before": f.ratio.format(3) if f.ratio else "",
+            "after/before": f"{f.ratio.value:.3g}× [{f.ratio.ci_low:.3g}, {f.ratio.ci_high:.3g}]" if f.ratio else "",
             "verdict": f.verdict,
             "why": f.detail,
             "experiment": claim.experiment,

@@ -24,6 +24,7 @@ __all__ = [
     "hit_rate_curves",
     "grouped_bars",
     "figures_vs_claims",
+    "ci_bars",
     "load_curves",
     "percentiles_by_loop",
     "memory_timeline",
@@ -294,6 +295,39 @@ def figures_vs_claims(
     ax.set_title(title)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def ci_bars(
+    frame: pd.DataFrame, *, y: str, hue: str, value: str = "median", low: str | None = "ci_low",
+    high: str | None = "ci_high", scale: float = 1.0, xlabel: str = "", title: str = "",
+) -> Figure:
+    """Horizontal bars of a statistic per `y` group, one bar per `hue`, its 95% CI as whiskers (memory)."""
+    use_house_style()
+    groups = list(dict.fromkeys(frame[y]))
+    hues = list(dict.fromkeys(frame[hue]))
+    if not groups:
+        raise ValueError("nothing to plot")
+    height = 0.8 / len(hues)
+    fig, ax = plt.subplots(figsize=(8.0, 0.45 * len(groups) * len(hues) + 1.6))
+    for i, name in enumerate(hues):
+        part = frame[frame[hue] == name].set_index(y).reindex(groups)
+        values = part[value].to_numpy(dtype=float) * scale
+        positions = np.arange(len(groups)) + (i - (len(hues) - 1) / 2) * height
+        err = None
+        if low and high and low in part and high in part:
+            err = np.vstack([values - part[low].to_numpy(dtype=float) * scale,
+                             part[high].to_numpy(dtype=float) * scale - values])
+        bars = ax.barh(positions, values, height=height * 0.9, xerr=err, capsize=3, label=str(name),
+                       color=PALETTE[i % len(PALETTE)])
+        ax.bar_label(bars, labels=[f"{v:.3g}" if np.isfinite(v) else "" for v in values], padding=4, fontsize=8)
+    ax.set_yticks(range(len(groups)), [str(g) for g in groups])
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.invert_yaxis()
+    if len(hues) > 1:
+        ax.legend()
     fig.tight_layout()
     return fig
 

@@ -1,0 +1,3 @@
+"""The experiments behind the notebooks: each module drives one notebook's measurements."""
+
+__all__: list[str] = []
