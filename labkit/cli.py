@@ -119,6 +119,35 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if len(result.regressions) else 0
 
 
+def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    import pandas as pd
+
+    from labkit import services
+    from labkit.load import LoadPlan, memory_table, mode_ratios, run_load, step_table
+
+    plan = LoadPlan(modes=args.modes, users=args.users, rates=args.rates, duration_s=args.duration,
+                    settle_s=min(args.settle, args.duration / 2), warmup_s=args.warmup, think_s=args.think,
+                    students=args.students, seed=args.seed, profile=not args.no_profile)
+    resolved = settings.with_overrides(database_url=services.postgres_url(settings, driver=""),
+                                       redis_url=services.redis_url(settings))
+    result = run_load(resolved, plan, progress=lambda line: print(line, flush=True))
+    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.precision", 3):
+        print("\n" + step_table(result.frame).drop(columns=["rate", "users"]).to_string(index=False))
+        ratios = mode_ratios(result.frame)
+        if len(ratios):
+            print("\noptimized/baseline (95% CI):\n" + ratios.to_string(index=False))
+        print("\n" + memory_table(result.frame).to_string(index=False))
+    for mode, flame in result.flames.items():
+        target = Path(args.flame_dir) / f"flame-{mode}.svg" if flame.svg else None
+        if target is not None and flame.svg:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(flame.svg, encoding="utf-8")
+        print(f"flame graph {mode}: {flame.note}" + (f" -> {target}" if target else ""))
+    errors = int((~result.frame.loc[result.frame["kind"] == "latency", "ok"].astype(bool)).sum())
+    print(f"\n{errors} failed requests")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -149,6 +178,19 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--threshold", type=float, default=0.05,
                       help="relative change a CI must clear to count (default 0.05)")
     cmp_.add_argument("--markdown", metavar="FILE", help="also write the digest to FILE")
+
+    load = sub.add_parser("load", help="load the demo service (baseline vs optimized) and print the numbers")
+    load.add_argument("--modes", nargs="+", default=["baseline", "optimized"], choices=["baseline", "optimized"])
+    load.add_argument("--users", nargs="*", type=int, default=[10, 50], help="closed-loop (locust) user counts")
+    load.add_argument("--rates", nargs="*", type=float, default=[40.0], help="open-loop arrival rates, requests/s")
+    load.add_argument("--duration", type=float, default=10.0, help="seconds per step and mode (default 10)")
+    load.add_argument("--settle", type=float, default=2.0, help="first seconds of a step kept as warmup")
+    load.add_argument("--warmup", type=float, default=3.0, help="open-loop warmup per mode, seconds")
+    load.add_argument("--think", type=float, default=1.0, help="mean think time of a locust user, seconds (default 1)")
+    load.add_argument("--students", type=int, default=2000, help="students in the seeded database")
+    load.add_argument("--seed", type=int, default=0)
+    load.add_argument("--no-profile", action="store_true", help="skip the py-spy flame graph")
+    load.add_argument("--flame-dir", default="reports/flames", help="where flame graph SVGs are written")
     return parser
 
 
@@ -159,6 +201,7 @@ _COMMANDS = {
     "bench": _cmd_bench,
     "check-reports": _cmd_check_reports,
     "compare": _cmd_compare,
+    "load": _cmd_load,
 }
 
 

@@ -25,6 +25,9 @@ __all__ = [
     "grouped_bars",
     "figures_vs_claims",
     "ci_bars",
+    "load_curves",
+    "percentiles_by_loop",
+    "memory_timeline",
 ]
 
 VERDICT_COLORS = {"confirmed": "#1b7f3b", "not reproduced": "#b3261e", "depends": "#edae49", "pending": "#8c8c8c"}
@@ -330,5 +333,62 @@ def ci_bars(
     ax.invert_yaxis()
     if len(hues) > 1:
         ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def load_curves(table: pd.DataFrame, *, title: str = "Service under load (closed loop)") -> Figure:
+    """Requests/s and p95 latency against locust users, one line per mode (table: `labkit.load.step_table`)."""
+    use_house_style()
+    closed = table[table["loop"] == "closed"].sort_values("users")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.8))
+    for i, (mode, group) in enumerate(closed.groupby("mode", sort=False)):
+        color = PALETTE[i % len(PALETTE)]
+        left.plot(group["users"], group["requests_per_s"], marker="o", color=color, label=str(mode))
+        right.plot(group["users"], group["p95_ms"], marker="o", color=color, label=str(mode))
+        right.plot(group["users"], group["p50_ms"], marker=".", linestyle=":", color=color, label=f"{mode} p50")
+    left.set_xlabel("concurrent users")
+    left.set_ylabel("requests/s (mean of time bins)")
+    right.set_xlabel("concurrent users")
+    right.set_ylabel("latency (ms): p95 solid, p50 dotted")
+    if len(closed):
+        right.set_yscale("log")
+        left.legend()
+    else:
+        left.text(0.5, 0.5, "no closed-loop step in this run", ha="center", va="center", transform=left.transAxes)
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def percentiles_by_loop(table: pd.DataFrame, *, title: str = "p50 / p95 / p99 per step, closed and open loop"
+                        ) -> Figure:
+    """Grouped bars of p50, p95 and p99 (ms, log scale) for every mode and step (closed and open loop)."""
+    use_house_style()
+    names = [f"{r.mode}\n{r.step}" for r in table.itertuples()]
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(max(8.0, 1.3 * len(names)), 4.2))
+    for i, q in enumerate(("p50_ms", "p95_ms", "p99_ms")):
+        ax.bar(x + (i - 1) * 0.27, table[q], width=0.27, label=q.split("_")[0], color=PALETTE[i])
+    ax.set_xticks(x, names, fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("latency (ms)")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def memory_timeline(frame: pd.DataFrame, *, title: str = "Server memory (RSS) over the run") -> Figure:
+    """RSS in MB against seconds since the service started, one line per mode (frame: memory rows)."""
+    use_house_style()
+    fig, ax = plt.subplots()
+    for i, (mode, group) in enumerate(frame.sort_values("t").groupby("mode", sort=False)):
+        ax.plot(group["t"], group["value"] / 2**20, color=PALETTE[i % len(PALETTE)], label=str(mode))
+    ax.set_xlabel("seconds since the service started")
+    ax.set_ylabel("resident memory (MB)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.legend()
     fig.tight_layout()
     return fig
