@@ -26,7 +26,8 @@ def run_rounds(
     """Each round times every case once (order rotating A B C, B C A, …); `between` runs untimed
     before each round. Warmup rounds come first and are stored apart, as in `run_interleaved`.
 
-    `repeats_of` gives slow cases fewer timed repeats: they take part in the first rounds only.
+    `repeats_of` gives slow cases fewer timed repeats and no warmup: they take part in the first
+    timed rounds only (a call that repeats its statement a thousand times warms itself up).
     """
     if repeats < 1 or warmups < 0:
         raise ValueError(f"repeats={repeats}, warmups={warmups}: expected repeats >= 1 and warmups >= 0")
@@ -44,7 +45,9 @@ def run_rounds(
     for r in range(warmups + repeats):
         if between is not None:
             between()
-        taking_part = [name for name in names if r < warmups + limits[name]]
+        slow = repeats_of or {}
+        taking_part = [name for name in names
+                       if r < warmups + limits[name] and (name not in slow or r >= warmups)]
         shift = r % len(taking_part)
         order = taking_part[shift:] + taking_part[:shift]
         measured = run_interleaved({name: cases[name] for name in order}, repeats=1, warmups=0)

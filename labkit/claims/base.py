@@ -25,7 +25,13 @@ class Figure:
     unit: str
 
     def format(self, digits: int = 3) -> str:
-        return f"{self.value:.{digits}g} {self.unit} [{self.ci_low:.{digits}g}, {self.ci_high:.{digits}g}]"
+        low, high = _number(self.ci_low, digits), _number(self.ci_high, digits)
+        return f"{_number(self.value, digits)} {self.unit} [{low}, {high}]"
+
+
+def _number(value: float, digits: int) -> str:
+    """`digits` significant digits, but whole numbers from 10**digits up (2,001 rather than 2e+03)."""
+    return f"{value:,.0f}" if abs(value) >= 10**digits else f"{value:.{digits}g}"
 
 
 @dataclass(frozen=True)
