@@ -100,7 +100,7 @@ def compare_runs(a: Results, b: Results, *, threshold: float = 0.05) -> RunCompa
             verdict = "improvement" if worse_if_higher else "regression"
         else:
             verdict = "same"
-        figure = ", ".join(f"{k}={v}" for k, v in described.items() if k != "unit")
+        figure = ", ".join(f"{k}={v}" for k, v in described.items() if k != "unit" and not pd.isna(v))
         rows.append({"figure": figure, "unit": unit, "median_a": float(fa[key].median()),
                      "median_b": float(fb[key].median()), "ratio": r.value, "ci_low": r.ci_low,
                      "ci_high": r.ci_high, "verdict": verdict})
