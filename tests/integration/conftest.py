@@ -1,4 +1,4 @@
-"""Engines on both backends for the data-layer tests: a private PostgreSQL database, SQLite files."""
+"""Engines on both backends for the data-layer and monitor tests: a private PostgreSQL database, SQLite files."""
 
 from __future__ import annotations
 
