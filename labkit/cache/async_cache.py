@@ -11,7 +11,6 @@ from labkit.cache.memory import AsyncMemoryBackend
 from labkit.cache.redis_async import AsyncRedisBackend
 from labkit.cache.serializer import dumps
 from labkit.errors import CacheUnavailable
-from labkit.settings import Settings
 
 __all__ = ["AsyncCache"]
 
@@ -24,26 +23,8 @@ class AsyncCache(CacheBase):
     Backend failures raise `CacheUnavailable`; corrupt bytes read as a miss.
     """
 
-    @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> AsyncCache:
-        """A Redis cache built from `settings` (URL, pool size, timeouts, TTL, key prefix)."""
-        options.setdefault("key_prefix", settings.cache_key_prefix)
-        options.setdefault("default_ttl", settings.cache_default_ttl)
-        return cls(AsyncRedisBackend.from_settings(settings), **options)
-
-    @classmethod
-    def from_url(cls, url: str, *, max_connections: int = 50, socket_timeout: float = 0.5,
-                 connect_timeout: float = 0.5, **options: Any) -> AsyncCache:
-        """A Redis cache on `url`."""
-        backend = AsyncRedisBackend(url, max_connections=max_connections,
-                               socket_timeout=socket_timeout, connect_timeout=connect_timeout)
-        return cls(backend, **options)
-
-    @classmethod
-    def memory(cls, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic,
-               **options: Any) -> AsyncCache:
-        """An in-process cache: bounded LRU with TTLs on `clock`."""
-        return cls(AsyncMemoryBackend(max_entries, clock), **options)
+    _redis_backend = AsyncRedisBackend
+    _memory_backend = AsyncMemoryBackend
 
     async def __aenter__(self) -> AsyncCache:
         return self

@@ -11,7 +11,6 @@ from labkit.cache.memory import MemoryBackend
 from labkit.cache.redis_backend import RedisBackend
 from labkit.cache.serializer import dumps
 from labkit.errors import CacheUnavailable
-from labkit.settings import Settings
 
 __all__ = ["Cache"]
 
@@ -24,26 +23,8 @@ class Cache(CacheBase):
     Backend failures raise `CacheUnavailable`; corrupt bytes read as a miss.
     """
 
-    @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> Cache:
-        """A Redis cache built from `settings` (URL, pool size, timeouts, TTL, key prefix)."""
-        options.setdefault("key_prefix", settings.cache_key_prefix)
-        options.setdefault("default_ttl", settings.cache_default_ttl)
-        return cls(RedisBackend.from_settings(settings), **options)
-
-    @classmethod
-    def from_url(cls, url: str, *, max_connections: int = 50, socket_timeout: float = 0.5,
-                 connect_timeout: float = 0.5, **options: Any) -> Cache:
-        """A Redis cache on `url`."""
-        backend = RedisBackend(url, max_connections=max_connections,
-                               socket_timeout=socket_timeout, connect_timeout=connect_timeout)
-        return cls(backend, **options)
-
-    @classmethod
-    def memory(cls, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic,
-               **options: Any) -> Cache:
-        """An in-process cache: bounded LRU with TTLs on `clock`."""
-        return cls(MemoryBackend(max_entries, clock), **options)
+    _redis_backend = RedisBackend
+    _memory_backend = MemoryBackend
 
     def __enter__(self) -> Cache:
         return self
