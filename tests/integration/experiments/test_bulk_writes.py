@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,18 +15,6 @@ from labkit.experiments.scratch_db import ScratchDatabase, scratch_database
 from labkit.settings import Settings
 
 pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.fixture
-def lab_settings(tmp_path: Path) -> Settings:
-    return Settings(sqlite_path=tmp_path / "lab.sqlite3", log_dir=tmp_path / "logs", data_dir=tmp_path / "data")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, lab_settings: Settings) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{lab_settings.sqlite_path}"
-    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture
