@@ -10,8 +10,10 @@ __all__ = ["MASK", "mask_url", "mask_text", "url_secrets"]
 
 MASK = "***"
 _SECRET_QUERY_KEYS = {"password", "passwd", "pwd", "secret", "token", "access_token"}
-# user:password@ inside any URL-looking text, for free text such as tracebacks.
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s/]+)@")
+# user:password@ inside any URL-looking text, for free text such as tracebacks. The scheme
+# must start a run of scheme characters: without the lookbehind a long run with no "://"
+# (base64 of an embedded image) is rescanned from every offset, quadratic in its length.
+_USERINFO = re.compile(r"(?<![a-zA-Z0-9+.\-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s/]+)@")
 
 
 def mask_url(url: str | None) -> str:

@@ -38,3 +38,15 @@ def test_mask_text_hides_urls_and_literal_secrets() -> None:
     masked = mask_text(text, ["hunter2"])
     assert "hunter2" not in masked
     assert "postgresql://bob:***@db:5432/x" in masked
+
+
+@pytest.mark.parametrize("prefix", ["", "url=", "jdbc:", "(", "\n", "see "])
+def test_mask_text_finds_urls_after_any_separator(prefix: str) -> None:
+    assert mask_text(f"{prefix}postgresql+psycopg://u:pw@h/d") == f"{prefix}postgresql+psycopg://u:***@h/d"
+
+
+@pytest.mark.timeout(30)  # a hang guard: the quadratic pattern took minutes on this input
+def test_mask_text_is_linear_in_a_long_base64_run() -> None:
+    """An embedded image is one long run of scheme characters with no '://': scanned once, not per offset."""
+    blob = "QUJD" * 100_000 + " redis://:pw@h:6379/0"
+    assert mask_text(blob).endswith("redis://:***@h:6379/0")
