@@ -122,29 +122,31 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     import pandas as pd
 
-    from labkit import services
-    from labkit.load import LoadPlan, memory_table, mode_ratios, run_load, step_table
+    from labkit.experiments import api_load
+    from labkit.load import LoadPlan, memory_table, mode_ratios, step_table
 
     plan = LoadPlan(modes=args.modes, users=args.users, rates=args.rates, duration_s=args.duration,
                     settle_s=min(args.settle, args.duration / 2), warmup_s=args.warmup, think_s=args.think,
                     students=args.students, seed=args.seed, profile=not args.no_profile)
-    resolved = settings.with_overrides(database_url=services.postgres_url(settings, driver=""),
-                                       redis_url=services.redis_url(settings))
-    result = run_load(resolved, plan, progress=lambda line: print(line, flush=True))
+    lab = api_load.start(plan, settings)
+    saved = api_load.run_and_save(lab, plan, progress=lambda line: print(line, flush=True))
+    frame = saved.results.frame
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.precision", 3):
-        print("\n" + step_table(result.frame).drop(columns=["rate", "users"]).to_string(index=False))
-        ratios = mode_ratios(result.frame)
+        print("\n" + step_table(frame).drop(columns=["rate", "users"]).to_string(index=False))
+        ratios = mode_ratios(frame)
         if len(ratios):
             print("\noptimized/baseline (95% CI):\n" + ratios.to_string(index=False))
-        print("\n" + memory_table(result.frame).to_string(index=False))
-    for mode, flame in result.flames.items():
+        print("\n" + memory_table(frame).to_string(index=False))
+    for mode, flame in saved.run.flames.items():
         target = Path(args.flame_dir) / f"flame-{mode}.svg" if flame.svg else None
         if target is not None and flame.svg:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(flame.svg, encoding="utf-8")
         print(f"flame graph {mode}: {flame.note}" + (f" -> {target}" if target else ""))
-    errors = int((~result.frame.loc[result.frame["kind"] == "latency", "ok"].astype(bool)).sum())
+    errors = int((~frame.loc[frame["kind"] == "latency", "ok"].astype(bool)).sum())
     print(f"\n{errors} failed requests")
+    print(f"results: {saved.results.path} (run {saved.results.run_id} of {api_load.EXPERIMENT}; "
+          f"the summary reads the latest run)")
     return 0
 
 
@@ -179,9 +181,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="relative change a CI must clear to count (default 0.05)")
     cmp_.add_argument("--markdown", metavar="FILE", help="also write the digest to FILE")
 
-    load = sub.add_parser("load", help="load the demo service (baseline vs optimized) and print the numbers")
+    load = sub.add_parser("load", help="load the demo service (baseline vs optimized), print and save the numbers",
+                          description="Load both modes of the demo service and save the run as one of "
+                                      "08_api_load (embedded servers unless DATABASE_URL / REDIS_URL are set).")
     load.add_argument("--modes", nargs="+", default=["baseline", "optimized"], choices=["baseline", "optimized"])
-    load.add_argument("--users", nargs="*", type=int, default=[10, 50], help="closed-loop (locust) user counts")
+    load.add_argument("--users", nargs="*", type=int, default=[50, 200], help="closed-loop (locust) user counts")
     load.add_argument("--rates", nargs="*", type=float, default=[40.0], help="open-loop arrival rates, requests/s")
     load.add_argument("--duration", type=float, default=10.0, help="seconds per step and mode (default 10)")
     load.add_argument("--settle", type=float, default=2.0, help="first seconds of a step kept as warmup")

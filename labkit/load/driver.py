@@ -47,7 +47,7 @@ class LoadPlan:
     """What to run: modes, user counts, arrival rates, step length, data size, profiling."""
 
     modes: Sequence[str] = MODES
-    users: Sequence[int] = (10, 50)
+    users: Sequence[int] = (50, 200)
     rates: Sequence[float] = (50.0,)
     duration_s: float = 5.0
     settle_s: float = 1.0  # the first seconds of each step are kept as warmup rows

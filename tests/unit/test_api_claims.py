@@ -15,17 +15,18 @@ from labkit.load.driver import LoadPlan, Step, _step_rows
 from labkit.load.open_loop import Sample
 
 
-def _results(tmp_path: Path, users: int, base_ms: float, opt_ms: float, opt_errors: int = 0):  # type: ignore[no-untyped-def]
+def _results(tmp_path: Path, users: int, base_ms: float, opt_ms: float, opt_errors: int = 0,  # type: ignore[no-untyped-def]
+             base_gap: float = 0.1, think_s: float = 0.0):
     plan = LoadPlan(users=(users,), rates=(), duration_s=6.0, settle_s=1.0)
     rows = []
-    for mode, ms, gap in (("baseline", base_ms, 0.1), ("optimized", opt_ms, 0.02)):
+    for mode, ms, gap in (("baseline", base_ms, base_gap), ("optimized", opt_ms, 0.02)):
         rng = np.random.default_rng(0)
         samples = [Sample(float(t), "student", ms / 1e3 * float(rng.uniform(0.9, 1.1)), 200, True)
                    for t in np.arange(0.0, 5.9, gap)]
         if mode == "optimized":
             samples += [Sample(2.0, "student", 1.0, 500, False)] * opt_errors
         rows += _step_rows(mode, Step("closed", users=users), samples, plan)
-    meta = {"experiment": "08_api_load", "run_id": "20260101T000000Z-test"}
+    meta = {"experiment": "08_api_load", "run_id": "20260101T000000Z-test", "parameters": {"think_s": think_s}}
     return load_results(save_results(pd.DataFrame(rows), meta, tmp_path))
 
 
@@ -58,3 +59,12 @@ def test_concurrent_users_is_pending_below_a_hundred_users(tmp_path: Path) -> No
 
     with pytest.raises(ResultsError, match="more than 100"):
         EVALUATORS["target_concurrent_users"](_results(tmp_path, 50, base_ms=300, opt_ms=60))
+
+
+def test_throughput_short_of_the_claim_depends_when_the_users_offered_no_more(tmp_path: Path) -> None:
+    """150 users thinking 3 s offer 50 req/s: an optimized mode serving all 50 was never pushed to its limit."""
+    capped = EVALUATORS["concurrent_requests"](_results(tmp_path, 150, 300, 60, base_gap=0.05, think_s=3.0))
+    assert capped.verdict == "depends" and "is a floor" in capped.detail
+    assert capped.ratio is not None and capped.ratio.value == pytest.approx(2.5, rel=0.1)
+    saturated = EVALUATORS["concurrent_requests"](_results(tmp_path, 150, 300, 60, base_gap=0.05, think_s=1.0))
+    assert saturated.verdict == "not reproduced"  # 150 req/s offered, 50 served: the optimized mode was the limit
