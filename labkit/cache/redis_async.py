@@ -79,7 +79,7 @@ class AsyncRedisBackend:
         self._loop = loop
 
     async def _acquire(self) -> tuple[Any, bool]:
-        """Send one buffer, read `replies` replies (the last one, or a list if several)."""
+        """An idle connection (reused=True), a new one while under the cap, or wait for a release."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._adopt(loop)
@@ -114,7 +114,7 @@ class AsyncRedisBackend:
             self._wake()
 
     async def _discard(self, conn: Any) -> None:
-        """Send one buffer, read `replies` replies (the last one, or a list if several)."""
+        """Drop a connection that may hold a half-read reply, and let a waiter open a new one."""
         self._created -= 1
         self._wake()
         await conn.disconnect(nowait=True)
@@ -160,7 +160,7 @@ class AsyncRedisBackend:
     async def _script(
         self, script: resp.Script, keys: Sequence[bytes], args: Sequence[bytes]
     ) -> Any:
-        """The bytes under `key`, or None."""
+        """Run a Lua script by its SHA, loading it with EVAL when the server does not know it yet."""
         try:
             return await self._call(script.evalsha(keys, args))
         except NoScriptError:

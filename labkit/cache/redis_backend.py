@@ -167,6 +167,7 @@ class RedisBackend:
         return out
 
     def _script(self, script: resp.Script, keys: Sequence[bytes], args: Sequence[bytes]) -> Any:
+        """Run a Lua script by its SHA, loading it with EVAL when the server does not know it yet."""
         try:
             return self._call(script.evalsha(keys, args))
         except NoScriptError:

@@ -40,11 +40,12 @@ async def _open_loop(base_url: str, rate: float, duration_s: float, workload: Wo
         t0 = time.perf_counter()
 
         async def one(due: float, name: str, path: str, expected: int) -> None:
-            status = 0
+            status = 0  # no answer: a transport error, or no reply within `timeout` of its due time
+            left = t0 + due + timeout - time.perf_counter()
             try:
-                response = await client.get(path)
+                response = await asyncio.wait_for(client.get(path), max(left, 0.0))
                 status = response.status_code
-            except httpx.HTTPError:
+            except (httpx.HTTPError, asyncio.TimeoutError):
                 pass
             latency = time.perf_counter() - (t0 + due)  # from the intended send time
             samples.append(Sample(due, name, latency, status, status == expected))
@@ -64,7 +65,11 @@ async def _open_loop(base_url: str, rate: float, duration_s: float, workload: Wo
 
 def run_open_loop(base_url: str, *, rate: float, duration_s: float, workload: Workload, seed: int = 0,
                   max_in_flight: int = 256, timeout: float = 30.0) -> list[Sample]:
-    """Send `rate` requests/s for `duration_s` s; runs its own event loop in a thread (works in Jupyter)."""
+    """Send `rate` requests/s for `duration_s` s; runs its own event loop in a thread (works in Jupyter).
+
+    A request not answered within `timeout` s of its intended send time fails with status 0, so an
+    overloaded server costs at most `duration_s + timeout` s and shows as errors, not as a longer run.
+    """
     if rate <= 0 or duration_s <= 0:
         raise ValueError(f"rate={rate!r}, duration_s={duration_s!r}: both must be > 0")
     out: list[list[Sample]] = []

@@ -114,3 +114,38 @@ def test_ratio_of_quantiles_recovers_a_known_ratio() -> None:
     a = np.linspace(1.0, 2.0, 400)
     r = ratio_of_quantiles(a, a * 0.5, 0.95)
     assert r.value == pytest.approx(0.5) and r.ci_low <= 0.5 <= r.ci_high
+
+
+
+def test_open_loop_fails_a_request_still_unanswered_at_its_deadline() -> None:
+    """A server that trickles its answer byte by byte never trips a per-read timeout; the deadline still cuts it."""
+    import socket
+    import threading
+    import time
+
+    from labkit.load import run_open_loop
+
+    answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: application/json\r\n\r\n{}"
+
+    def trickle(server: socket.socket) -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(4096)
+            for byte in answer:  # the whole answer takes about 2 s
+                time.sleep(2.0 / len(answer))
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:  # the client gave up
+                    return
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        thread = threading.Thread(target=trickle, args=(server,), daemon=True)
+        thread.start()
+        samples = run_open_loop(f"http://127.0.0.1:{server.getsockname()[1]}", rate=1.0, duration_s=1.0,
+                                workload=Workload(10), timeout=0.5)
+        thread.join(5)
+    assert len(samples) == 1
+    assert samples[0].status == 0 and not samples[0].ok  # cut at its deadline, not served late with a 200
+    assert samples[0].latency >= 0.5
