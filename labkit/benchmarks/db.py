@@ -9,15 +9,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from labkit.bench import BenchRow, ratio, run_interleaved
+from labkit.benchmarks._tables import ACCOUNTS, EVENT_COLUMNS, EVENTS, METADATA, event_rows
 from labkit.db import (
     Course,
     Enrollment,
@@ -42,30 +43,6 @@ __all__ = ["run"]
 
 SCHEMA = "labkit_bench_db"
 SUITE = "db"
-_META = MetaData()
-# An append-only table with a generated key: each bulk-insert sample adds fresh rows to it.
-EVENTS = Table(
-    "bench_events", _META,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("amount", Float, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-ACCOUNTS = Table(
-    "bench_accounts", _META,
-    Column("id", Integer, primary_key=True),
-    Column("balance", Float, nullable=False),
-    Column("status", String(20), nullable=False),
-)
-_EVENT_COLUMNS = ["user_id", "kind", "amount", "created_at"]
-
-
-def _events(n: int) -> list[dict[str, Any]]:
-    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    kinds = ("view", "click", "enrol", "complete")
-    return [{"user_id": i % 997, "kind": kinds[i % 4], "amount": i * 0.25,
-             "created_at": start + timedelta(seconds=i)} for i in range(n)]
 
 
 def _pg_url(settings: Settings) -> str:
@@ -94,9 +71,9 @@ def _measure(cases: dict[str, Callable[[], object]], repeats: int, warmups: int,
 
 
 def _bulk_insert_postgres(engine: Engine, options: str, raw: str, rows: int, reps: tuple[int, int]) -> BenchRow:
-    _META.create_all(engine, tables=[EVENTS])
-    records = _events(rows)
-    tuples = [tuple(r[c] for c in _EVENT_COLUMNS) for r in records]
+    METADATA.create_all(engine, tables=[EVENTS])
+    records = event_rows(rows)
+    tuples = [tuple(r[c] for c in EVENT_COLUMNS) for r in records]
     factory = session_factory(engine)
     conn = psycopg.connect(raw, options=options)
     oids = [23, 1043, 701, 1184]  # int4, varchar, float8, timestamptz
@@ -130,10 +107,10 @@ def _bulk_insert_sqlite(settings: Settings, rows: int, reps: tuple[int, int]) ->
     for leftover in path.parent.glob(path.name + "*"):
         leftover.unlink()
     engine = make_engine(settings, url=f"sqlite:///{path}")
-    _META.create_all(engine, tables=[EVENTS])
+    METADATA.create_all(engine, tables=[EVENTS])
     factory = session_factory(engine)
-    records = _events(rows)
-    tuples = [tuple(r[c] for c in _EVENT_COLUMNS) for r in records]
+    records = event_rows(rows)
+    tuples = [tuple(r[c] for c in EVENT_COLUMNS) for r in records]
     # sqlite3 stores no datetimes: text in SQLAlchemy's format, made by an adapter (raw) or
     # made in advance (the "pre-converted" row, which leaves all conversion out of the raw side)
     stamp = EVENTS.c.created_at.type._cached_bind_processor(engine.dialect)
@@ -189,7 +166,7 @@ def _sqlite_datetime(value: datetime) -> str:
 
 
 def _bulk_update_postgres(engine: Engine, options: str, raw: str, rows: int, reps: tuple[int, int]) -> BenchRow:
-    _META.create_all(engine, tables=[ACCOUNTS])
+    METADATA.create_all(engine, tables=[ACCOUNTS])
     factory = session_factory(engine)
     with unit_of_work(factory) as session:
         bulk_insert(session, ACCOUNTS, [{"id": i, "balance": 0.0, "status": "new"} for i in range(1, rows + 1)])

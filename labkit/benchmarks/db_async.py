@@ -7,53 +7,34 @@ PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import asyncpg
 import psycopg
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table
 
 from labkit.bench import BenchRow, ratio, run_interleaved_async
+from labkit.benchmarks._tables import EVENT_COLUMNS, EVENTS, METADATA, event_rows
 from labkit.db import async_session_factory, async_unit_of_work, bulk_insert_async, database_url, make_async_engine
 from labkit.settings import Settings
 
 __all__ = ["run"]
 
 SCHEMA = "labkit_bench_db_async"
-_META = MetaData()
-EVENTS = Table(
-    "bench_events", _META,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("amount", Float, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-_COLUMNS = ["user_id", "kind", "amount", "created_at"]
-
-
-def _records(n: int) -> list[dict[str, Any]]:
-    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    kinds = ("view", "click", "enrol", "complete")
-    return [{"user_id": i % 997, "kind": kinds[i % 4], "amount": i * 0.25,
-             "created_at": start + timedelta(seconds=i)} for i in range(n)]
 
 
 async def _compare(settings: Settings, rows: int, repeats: int, warmups: int) -> BenchRow:
     raw_url = database_url(settings).set(drivername="postgresql").render_as_string(hide_password=False)
     engine = make_async_engine(settings, connect_args={"timeout": 5, "server_settings": {"search_path": SCHEMA}})
     async with engine.begin() as conn:
-        await conn.run_sync(_META.create_all)
-    records = _records(rows)
-    tuples = [tuple(r[c] for c in _COLUMNS) for r in records]
+        await conn.run_sync(METADATA.create_all, tables=[EVENTS])
+    records = event_rows(rows)
+    tuples = [tuple(r[c] for c in EVENT_COLUMNS) for r in records]
     factory = async_session_factory(engine)
     raw = await asyncpg.connect(raw_url, server_settings={"search_path": SCHEMA})
 
     async def raw_copy() -> None:
         """raw asyncpg copy_records_to_table of tuples in a transaction"""
         async with raw.transaction():
-            await raw.copy_records_to_table("bench_events", records=tuples, columns=_COLUMNS)
+            await raw.copy_records_to_table("bench_events", records=tuples, columns=EVENT_COLUMNS)
 
     async def labkit_insert() -> None:
         """labkit bulk_insert_async of dicts in an async unit of work"""
