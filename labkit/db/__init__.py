@@ -1,6 +1,13 @@
 """The data layer: engines and pools, SQLite tuning, the demo domain, repositories, bulk writes."""
 
-from labkit.db.bulk import OnConflict, bulk_insert, bulk_insert_async, bulk_update, bulk_update_async
+from labkit.db.bulk import (
+    LoadedObjects,
+    OnConflict,
+    bulk_insert,
+    bulk_insert_async,
+    bulk_update,
+    bulk_update_async,
+)
 from labkit.db.demo_data import DemoData, demo_data, write_demo_data, write_demo_data_async
 from labkit.db.engines import Backend, EngineProfile, database_url, make_async_engine, make_engine
 from labkit.db.learning_paths import (
@@ -42,6 +49,7 @@ __all__ = [
     "DemoData",
     "EngineProfile",
     "Enrollment",
+    "LoadedObjects",
     "OnConflict",
     "Profile",
     "Range",

@@ -2,7 +2,8 @@
 
 PostgreSQL (psycopg, asyncpg) writes by binary COPY; SQLite by `executemany` of tuples on the
 driver cursor; any other dialect by Core executemany. Each call runs in a SAVEPOINT, so a
-rejected row leaves the table exactly as before and the session's transaction usable.
+rejected row leaves the table exactly as before and the session's transaction usable. Objects
+the session already holds for rewritten rows are expired, so the ORM never serves stale values.
 """
 
 from __future__ import annotations
@@ -11,20 +12,25 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Boolean, Float, Integer, String, insert, update
+from sqlalchemy import Boolean, Float, Integer, String, insert, select, tuple_, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from labkit.db import bulk_postgres
 from labkit.db.bulk_plan import BulkPlan, plan_rows, row_failure, table_of
 from labkit.errors import BulkInputError, BulkWriteError, UnknownFieldError
 
-__all__ = ["OnConflict", "bulk_insert", "bulk_update", "bulk_insert_async", "bulk_update_async"]
+__all__ = [
+    "OnConflict", "LoadedObjects", "bulk_insert", "bulk_update", "bulk_insert_async", "bulk_update_async",
+]
 
 OnConflict = Literal["error", "ignore", "update"]
 _ON_CONFLICT = ("error", "ignore", "update")
+LoadedObjects = Literal["expire", "refresh"]  # what happens to objects the session holds for rewritten rows
+_LOADED = ("expire", "refresh")
 _NATIVE = (Integer, String, Float, Boolean)  # types sqlite3 stores as given, no bind processor
 
 
@@ -36,13 +42,14 @@ def bulk_insert(
     batch_size: int = 1000,
     on_conflict: OnConflict = "error",
     conflict_columns: Sequence[str] | None = None,
+    loaded: LoadedObjects = "expire",
 ) -> int:
     """Insert `records` (mappings with the same keys) into `model`'s table; the number written.
 
-    `on_conflict="ignore"` or `"update"` upserts on `conflict_columns` (default: the primary key).
+    `on_conflict="ignore"` or `"update"` upserts on `conflict_columns` (default: the primary key);
+    objects the session holds for rows an upsert rewrote are expired or refreshed (`loaded`).
     """
-    if batch_size < 1:
-        raise BulkInputError(f"batch_size={batch_size!r} is not valid: expected an integer >= 1")
+    _check_options(batch_size, loaded)
     if on_conflict not in _ON_CONFLICT:
         raise BulkInputError(f"on_conflict={on_conflict!r} is not valid: expected one of {', '.join(_ON_CONFLICT)}")
     plan = plan_rows(model, records, operation="bulk_insert")
@@ -54,12 +61,18 @@ def bulk_insert(
         kind = _path(connection)
         if kind == "copy":
             if conflict is None:
-                return bulk_postgres.copy_insert(connection, plan, batch_size)
-            return bulk_postgres.staged_merge(connection, plan, operation="bulk_insert", batch_size=batch_size,
-                                              on_conflict=on_conflict, conflict_columns=conflict)
-        if kind == "sqlite":
-            return _sqlite_insert(connection, plan, batch_size, on_conflict, conflict)
-        return _core_insert(connection, plan, batch_size, on_conflict, conflict)
+                written = bulk_postgres.copy_insert(connection, plan, batch_size)
+            else:
+                written = bulk_postgres.staged_merge(connection, plan, operation="bulk_insert",
+                                                     batch_size=batch_size, on_conflict=on_conflict,
+                                                     conflict_columns=conflict)
+        elif kind == "sqlite":
+            written = _sqlite_insert(connection, plan, batch_size, on_conflict, conflict)
+        else:
+            written = _core_insert(connection, plan, batch_size, on_conflict, conflict)
+    if on_conflict == "update":
+        _resync(session, plan, loaded)
+    return written
 
 
 def bulk_update(
@@ -68,10 +81,14 @@ def bulk_update(
     updates: Iterable[Mapping[str, Any]],
     *,
     batch_size: int = 500,
+    loaded: LoadedObjects = "expire",
 ) -> int:
-    """Update rows by primary key: each mapping holds the key and the new values; rows matched."""
-    if batch_size < 1:
-        raise BulkInputError(f"batch_size={batch_size!r} is not valid: expected an integer >= 1")
+    """Update rows by primary key: each mapping holds the key and the new values; rows matched.
+
+    Objects the session already holds for those rows are expired (reloaded on next access) or,
+    with `loaded="refresh"`, reloaded at once in one SELECT per class.
+    """
+    _check_options(batch_size, loaded)
     table = table_of(model)
     keys = [c.key for c in table.primary_key.columns]
     plan = plan_rows(model, updates, operation="bulk_update", require_keys=keys)
@@ -83,22 +100,77 @@ def bulk_update(
         connection = session.connection()
         kind = _path(connection)
         if kind == "copy":
-            return bulk_postgres.staged_merge(connection, plan, operation="bulk_update", batch_size=batch_size)
-        if kind == "sqlite":
-            return _sqlite_update(connection, plan, batch_size)
-        return _core_update(connection, plan, batch_size)
+            written = bulk_postgres.staged_merge(connection, plan, operation="bulk_update", batch_size=batch_size)
+        elif kind == "sqlite":
+            written = _sqlite_update(connection, plan, batch_size)
+        else:
+            written = _core_update(connection, plan, batch_size)
+    _resync(session, plan, loaded)
+    return written
 
 
 async def bulk_insert_async(session: AsyncSession, model: Any, records: Iterable[Mapping[str, Any]],
                             **options: Any) -> int:
-    """`bulk_insert` for an AsyncSession (asyncpg COPY, aiosqlite executemany)."""
+    """`bulk_insert` for an AsyncSession (asyncpg COPY, aiosqlite executemany); loaded objects refreshed."""
+    options.setdefault("loaded", "refresh")  # an async session cannot lazy-load an expired attribute
     return await session.run_sync(bulk_insert, model, records, **options)
 
 
 async def bulk_update_async(session: AsyncSession, model: Any, updates: Iterable[Mapping[str, Any]],
                             **options: Any) -> int:
-    """`bulk_update` for an AsyncSession."""
+    """`bulk_update` for an AsyncSession; loaded objects refreshed."""
+    options.setdefault("loaded", "refresh")
     return await session.run_sync(bulk_update, model, updates, **options)
+
+
+def _check_options(batch_size: int, loaded: str) -> None:
+    if batch_size < 1:
+        raise BulkInputError(f"batch_size={batch_size!r} is not valid: expected an integer >= 1")
+    if loaded not in _LOADED:
+        raise BulkInputError(f"loaded={loaded!r} is not valid: expected one of {', '.join(_LOADED)}")
+
+
+def _resync(session: Session, plan: BulkPlan, loaded: LoadedObjects) -> None:
+    expired = _expire_loaded(session, plan)
+    if expired and loaded == "refresh":
+        _reload(session, expired)
+
+
+def _expire_loaded(session: Session, plan: BulkPlan) -> list[Any]:
+    """Expire the objects this session holds for rows the call rewrote, so they reload on next access.
+
+    The writes bypass the ORM, which would otherwise keep serving the old values. Rows are matched
+    by primary key when the records carry it; otherwise every loaded object of the table expires.
+    Returns the objects expired.
+    """
+    if not session.identity_map:
+        return []
+    keys = [c.key for c in plan.table.primary_key.columns]
+    where = [plan.columns.index(k) for k in keys] if keys and all(k in plan.columns for k in keys) else None
+    written = {tuple(row[i] for i in where) for row in plan.rows} if where is not None else None
+    expired = []
+    for state in list(session.identity_map.all_states()):
+        if state.mapper.local_table is not plan.table or state.key is None:
+            continue
+        obj = state.obj()
+        if obj is not None and (written is None or tuple(state.key[1]) in written):
+            session.expire(obj)
+            expired.append(obj)
+    return expired
+
+
+def _reload(session: Session, objects: Sequence[Any]) -> None:
+    """Load expired objects again, one SELECT per class, so async code can read them without awaiting."""
+    by_class: dict[type, list[Any]] = {}
+    for obj in objects:
+        by_class.setdefault(type(obj), []).append(obj)
+    for cls, group in by_class.items():
+        mapper: Mapper[Any] = sa_inspect(cls)
+        idents = [mapper.identity_key_from_instance(obj)[1] for obj in group]
+        columns = mapper.primary_key
+        match = (columns[0].in_([i[0] for i in idents]) if len(columns) == 1
+                 else tuple_(*columns).in_(idents))
+        session.execute(select(cls).where(match).execution_options(populate_existing=True)).all()
 
 
 def _path(connection: Connection) -> str:

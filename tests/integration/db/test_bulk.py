@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -220,3 +221,42 @@ def test_bulk_update_by_a_composite_key(engine: Engine) -> None:
         done = set(conn.execute(select(Enrollment.student_id, Enrollment.course_id).where(Enrollment.completed)))
     assert done == {(e["student_id"], e["course_id"]) for e in picked} | {
         (e["student_id"], e["course_id"]) for e in data.enrollments if e["completed"]}
+
+
+def test_objects_loaded_before_a_bulk_update_read_the_new_values(engine: Engine) -> None:
+    with unit_of_work(session_factory(engine)) as session:
+        bulk_insert(session, Student, students(1, 4))
+    with unit_of_work(session_factory(engine)) as session:
+        first, second = session.get(Student, 1), session.get(Student, 2)
+        assert first is not None and second is not None and first.name == "Student 1"
+        bulk_update(session, Student, [{"id": 1, "name": "Renamed 1"}, {"id": 3, "name": "Renamed 3"}])
+        assert sa_inspect(first).expired_attributes and not sa_inspect(second).expired_attributes
+        assert first.name == "Renamed 1"  # reloaded on access, not the value the session held
+        assert session.get(Student, 3).name == "Renamed 3"  # type: ignore[union-attr]
+
+
+def test_an_upsert_refreshes_loaded_objects_at_once_when_asked(engine: Engine) -> None:
+    with unit_of_work(session_factory(engine)) as session:
+        bulk_insert(session, Student, students(1, 3))
+    with unit_of_work(session_factory(engine)) as session:
+        loaded = session.get(Student, 2)
+        bulk_insert(session, Student.__table__, students(2, 5, name="Upserted"), on_conflict="update",
+                    loaded="refresh")
+        assert loaded is not None and not sa_inspect(loaded).expired_attributes
+        assert loaded.name == "Upserted"
+
+
+def test_an_unknown_loaded_option_is_named(engine: Engine) -> None:
+    with unit_of_work(session_factory(engine)) as session, pytest.raises(BulkInputError, match="loaded='keep'"):
+        bulk_update(session, Student, [{"id": 1, "name": "x"}], loaded="keep")  # type: ignore[arg-type]
+
+
+async def test_async_bulk_update_refreshes_objects_the_session_holds(async_engine: AsyncEngine) -> None:
+    factory = async_session_factory(async_engine)
+    async with async_unit_of_work(factory) as session:
+        await bulk_insert_async(session, Student, students(1, 3))
+    async with async_unit_of_work(factory) as session:
+        held = await session.get(Student, 2)
+        assert held is not None and held.name == "Student 2"
+        await bulk_update_async(session, Student, [{"id": 2, "name": "Async rename"}])
+        assert held.name == "Async rename"  # readable without an await: refreshed, not merely expired

@@ -9,7 +9,7 @@ DB_NAMES = {
     "Activity",
     "LEARNING_PATH_FIELDS", "SQLITE_PRAGMAS", "AsyncBaseRepository", "AsyncStudentRepository",
     "StudentRepository", "paths_from_rows", "paths_from_students", "Backend", "Base", "BaseRepository",
-    "Course", "DemoData",
+    "Course", "DemoData", "LoadedObjects",
     "EngineProfile", "Enrollment", "OnConflict", "Profile", "Range", "Student", "async_session_factory",
     "async_unit_of_work", "bulk_insert", "bulk_insert_async", "bulk_update", "bulk_update_async",
     "create_schema", "create_schema_async", "database_url", "demo_data", "drop_schema",
