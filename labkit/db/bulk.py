@@ -17,7 +17,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import InstanceState, Session
 
 from labkit.db import bulk_postgres
 from labkit.db.bulk_plan import BulkPlan, plan_rows, row_failure, table_of
@@ -131,46 +131,37 @@ def _check_options(batch_size: int, loaded: str) -> None:
 
 
 def _resync(session: Session, plan: BulkPlan, loaded: LoadedObjects) -> None:
-    expired = _expire_loaded(session, plan)
-    if expired and loaded == "refresh":
-        _reload(session, expired)
-
-
-def _expire_loaded(session: Session, plan: BulkPlan) -> list[Any]:
-    """Expire the objects this session holds for rows the call rewrote, so they reload on next access.
+    """Expire (and with `refresh`, reload) what the session holds for rows the call rewrote.
 
     The writes bypass the ORM, which would otherwise keep serving the old values. Rows are matched
     by primary key when the records carry it; otherwise every loaded object of the table expires.
-    Returns the objects expired.
     """
-    if not session.identity_map:
-        return []
+    held = [state for state in session.identity_map.all_states()
+            if state.mapper.local_table is plan.table and state.key is not None and state.obj() is not None]
+    if not held:  # the usual case: nothing of this table is loaded, nothing to scan
+        return
     keys = [c.key for c in plan.table.primary_key.columns]
-    where = [plan.columns.index(k) for k in keys] if keys and all(k in plan.columns for k in keys) else None
-    written = {tuple(row[i] for i in where) for row in plan.rows} if where is not None else None
-    expired = []
-    for state in list(session.identity_map.all_states()):
-        if state.mapper.local_table is not plan.table or state.key is None:
-            continue
-        obj = state.obj()
-        if obj is not None and (written is None or tuple(state.key[1]) in written):
-            session.expire(obj)
-            expired.append(obj)
-    return expired
+    if keys and all(k in plan.columns for k in keys):
+        where = [plan.columns.index(k) for k in keys]
+        written = {tuple(row[i] for i in where) for row in plan.rows}
+        held = [state for state in held if tuple(state.key[1]) in written]  # type: ignore[index]
+    for state in held:
+        session.expire(state.obj())
+    if loaded == "refresh":
+        _reload(session, held)
 
 
-def _reload(session: Session, objects: Sequence[Any]) -> None:
-    """Load expired objects again, one SELECT per class, so async code can read them without awaiting."""
-    by_class: dict[type, list[Any]] = {}
-    for obj in objects:
-        by_class.setdefault(type(obj), []).append(obj)
-    for cls, group in by_class.items():
-        mapper: Mapper[Any] = sa_inspect(cls)
-        idents = [mapper.identity_key_from_instance(obj)[1] for obj in group]
-        columns = mapper.primary_key
-        match = (columns[0].in_([i[0] for i in idents]) if len(columns) == 1
-                 else tuple_(*columns).in_(idents))
-        session.execute(select(cls).where(match).execution_options(populate_existing=True)).all()
+def _reload(session: Session, states: Sequence[InstanceState[Any]], chunk: int = 500) -> None:
+    """Load expired objects again, one SELECT per class and chunk, so async code reads them without awaiting."""
+    by_class: dict[type, list[tuple[Any, ...]]] = {}
+    for state in states:
+        by_class.setdefault(state.class_, []).append(tuple(state.key[1]))  # type: ignore[index]
+    for cls, idents in by_class.items():
+        columns: Sequence[Any] = sa_inspect(cls).primary_key
+        for i in range(0, len(idents), chunk):
+            part = idents[i:i + chunk]
+            match = columns[0].in_([k[0] for k in part]) if len(columns) == 1 else tuple_(*columns).in_(part)
+            session.execute(select(cls).where(match).execution_options(populate_existing=True)).all()
 
 
 def _path(connection: Connection) -> str:
