@@ -17,7 +17,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstanceState, Session
+from sqlalchemy.orm import Session
 
 from labkit.db import bulk_postgres
 from labkit.db.bulk_plan import BulkPlan, plan_rows, row_failure, table_of
@@ -70,8 +70,9 @@ def bulk_insert(
             written = _sqlite_insert(connection, plan, batch_size, on_conflict, conflict)
         else:
             written = _core_insert(connection, plan, batch_size, on_conflict, conflict)
-    if on_conflict == "update":
-        _resync(session, plan, loaded)
+    if on_conflict == "update":  # rows found by their conflict columns: by key only if those are the key
+        pk = {c.key for c in plan.table.primary_key.columns}
+        _resync(session, plan, loaded, by_key=set(conflict or ()) == pk)
     return written
 
 
@@ -130,32 +131,33 @@ def _check_options(batch_size: int, loaded: str) -> None:
         raise BulkInputError(f"loaded={loaded!r} is not valid: expected one of {', '.join(_LOADED)}")
 
 
-def _resync(session: Session, plan: BulkPlan, loaded: LoadedObjects) -> None:
+def _resync(session: Session, plan: BulkPlan, loaded: LoadedObjects, *, by_key: bool = True) -> None:
     """Expire (and with `refresh`, reload) what the session holds for rows the call rewrote.
 
-    The writes bypass the ORM, which would otherwise keep serving the old values. Rows are matched
-    by primary key when the records carry it; otherwise every loaded object of the table expires.
+    The writes bypass the ORM, which would otherwise keep serving the old values. With `by_key`,
+    rows are matched by the primary key the records carry; otherwise (or when they carry none)
+    every loaded object of the table expires.
     """
-    held = [state for state in session.identity_map.all_states()
-            if state.mapper.local_table is plan.table and state.key is not None and state.obj() is not None]
+    held = [(state.class_, tuple(state.key[1]), obj) for state in session.identity_map.all_states()
+            if state.mapper.local_table is plan.table and state.key is not None and (obj := state.obj()) is not None]
     if not held:  # the usual case: nothing of this table is loaded, nothing to scan
         return
     keys = [c.key for c in plan.table.primary_key.columns]
-    if keys and all(k in plan.columns for k in keys):
+    if by_key and keys and all(k in plan.columns for k in keys):
         where = [plan.columns.index(k) for k in keys]
         written = {tuple(row[i] for i in where) for row in plan.rows}
-        held = [state for state in held if tuple(state.key[1]) in written]  # type: ignore[index]
-    for state in held:
-        session.expire(state.obj())
+        held = [entry for entry in held if entry[1] in written]
+    for _, _, obj in held:
+        session.expire(obj)
     if loaded == "refresh":
-        _reload(session, held)
+        _reload(session, [(cls, ident) for cls, ident, _ in held])
 
 
-def _reload(session: Session, states: Sequence[InstanceState[Any]], chunk: int = 500) -> None:
+def _reload(session: Session, identities: Sequence[tuple[type, tuple[Any, ...]]], chunk: int = 500) -> None:
     """Load expired objects again, one SELECT per class and chunk, so async code reads them without awaiting."""
     by_class: dict[type, list[tuple[Any, ...]]] = {}
-    for state in states:
-        by_class.setdefault(state.class_, []).append(tuple(state.key[1]))  # type: ignore[index]
+    for cls, ident in identities:
+        by_class.setdefault(cls, []).append(ident)
     for cls, idents in by_class.items():
         columns: Sequence[Any] = sa_inspect(cls).primary_key
         for i in range(0, len(idents), chunk):

@@ -7,7 +7,7 @@ run (say 200 users for 60 s) exactly as it reads the notebook's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from labkit.bench.results import Results
@@ -31,10 +31,8 @@ class SavedLoad:
 
 
 def plan_parameters(plan: LoadPlan) -> dict[str, Any]:
-    """The plan as the notebook's parameters (same names), recorded in the results file."""
-    return dict(modes=list(plan.modes), users=list(plan.users), rates=list(plan.rates), duration_s=plan.duration_s,
-                settle_s=plan.settle_s, warmup_s=plan.warmup_s, think_s=plan.think_s, students=plan.students,
-                seed=plan.seed, profile=plan.profile)
+    """Every field of the plan (the notebook's parameters among them), sequences as lists, for the results file."""
+    return {f.name: list(v) if isinstance(v := getattr(plan, f.name), (list, tuple)) else v for f in fields(plan)}
 
 
 def start(plan: LoadPlan, settings: Settings | None = None) -> Experiment:

@@ -246,6 +246,18 @@ def test_an_upsert_refreshes_loaded_objects_at_once_when_asked(engine: Engine) -
         assert loaded.name == "Upserted"
 
 
+def test_an_upsert_on_another_unique_column_expires_every_loaded_object_of_the_table(engine: Engine) -> None:
+    """Rows found by email, not by key: which loaded object was rewritten is unknown, so all of them expire."""
+    with unit_of_work(session_factory(engine)) as session:
+        bulk_insert(session, Student, students(1, 3))
+    with unit_of_work(session_factory(engine)) as session:
+        first, third = session.get(Student, 1), session.get(Student, 3)
+        bulk_insert(session, Student, [{"email": "s3@example.org", "name": "By email"}], on_conflict="update",
+                    conflict_columns=["email"])
+        assert first is not None and third is not None
+        assert sa_inspect(first).expired_attributes and third.name == "By email"
+
+
 def test_an_unknown_loaded_option_is_named(engine: Engine) -> None:
     with unit_of_work(session_factory(engine)) as session, pytest.raises(BulkInputError, match="loaded='keep'"):
         bulk_update(session, Student, [{"id": 1, "name": "x"}], loaded="keep")  # type: ignore[arg-type]

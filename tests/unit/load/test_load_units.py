@@ -116,7 +116,6 @@ def test_ratio_of_quantiles_recovers_a_known_ratio() -> None:
     assert r.value == pytest.approx(0.5) and r.ci_low <= 0.5 <= r.ci_high
 
 
-
 def test_open_loop_fails_a_request_still_unanswered_at_its_deadline() -> None:
     """A server that trickles its answer byte by byte never trips a per-read timeout; the deadline still cuts it."""
     import socket
