@@ -1,15 +1,14 @@
-"""The lab's own exceptions: each names the bad value and what would be valid."""
+"""The library's exceptions: each names the bad value and what would be valid.
+
+The lab adds its own in `labkit.lab.errors`; every one derives from `LabkitError`.
+"""
 
 from __future__ import annotations
 
 __all__ = [
     "LabkitError",
     "SettingsError",
-    "ServiceError",
-    "ServiceUnreachable",
-    "ParameterError",
-    "ResultsError",
-    "NotebookFailed",
+    "ServerUnreachable",
     "CacheError",
     "CacheUnavailable",
     "CacheArgumentError",
@@ -38,11 +37,7 @@ class SettingsError(LabkitError, ValueError):
         super().__init__(f"{variable}={value!r} is not valid: expected {accepted}")
 
 
-class ServiceError(LabkitError, RuntimeError):
-    """An embedded server could not be started, found or stopped."""
-
-
-class ServiceUnreachable(ServiceError, ConnectionError):
+class ServerUnreachable(LabkitError, ConnectionError):
     """A server did not answer; the message names host and port, never a password."""
 
     def __init__(self, backend: str, url: str, where: str, reason: str) -> None:
@@ -50,18 +45,6 @@ class ServiceUnreachable(ServiceError, ConnectionError):
         self.url = url
         self.where = where
         super().__init__(f"{backend} at {where} is unreachable ({url}): {reason}")
-
-
-class ParameterError(LabkitError, ValueError):
-    """A notebook or experiment parameter is unknown or of the wrong type."""
-
-
-class ResultsError(LabkitError, ValueError):
-    """A results file is missing, of another schema version, or malformed."""
-
-
-class NotebookFailed(LabkitError, RuntimeError):
-    """A notebook raised while it was executed; its report still shows the error."""
 
 
 class CacheError(LabkitError):
@@ -95,7 +78,7 @@ class UnserializableValue(CacheError, TypeError):
 # --- data layer (labkit.db, labkit.monitor) ---
 
 
-class DatabaseUnreachable(ServiceUnreachable):
+class DatabaseUnreachable(ServerUnreachable):
     """A database server refused or timed out a connection; names host and port, masks passwords."""
 
 

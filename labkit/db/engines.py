@@ -46,7 +46,7 @@ def database_url(
             url = f"sqlite:///{Path(settings.sqlite_path)}"
         elif settings.database_url is None:
             raise SettingsError(
-                "DATABASE_URL", "", "a PostgreSQL URL here (labkit.services resolves an embedded one)"
+                "DATABASE_URL", "", "a PostgreSQL URL here (labkit.lab.services resolves an embedded one)"
             )
         else:
             url = settings.database_url

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from labkit.errors import NPlusOneDetected, QueryCountExceeded
 
-__all__ = ["SeenStatement", "NPlusOne", "QueryScope"]
+__all__ = ["SeenStatement", "NPlusOneFinding", "QueryScope"]
 
 _LISTED = 30
 
@@ -22,7 +22,7 @@ class SeenStatement:
 
 
 @dataclass
-class NPlusOne:
+class NPlusOneFinding:
     """The same SELECT issued `count` times in one scope; `call_site` is where it crossed K."""
 
     normalized: str
@@ -43,7 +43,7 @@ class QueryScope:
     max_queries: int | None = None
     statements: list[SeenStatement] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
-    findings: dict[str, NPlusOne] = field(default_factory=dict)
+    findings: dict[str, NPlusOneFinding] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -51,7 +51,7 @@ class QueryScope:
         return len(self.statements)
 
     @property
-    def n_plus_one(self) -> list[NPlusOne]:
+    def n_plus_one(self) -> list[NPlusOneFinding]:
         """Every repeated SELECT found, most repeated first."""
         return sorted(self.findings.values(), key=lambda f: -f.count)
 
@@ -66,7 +66,7 @@ class QueryScope:
         if finding is not None:
             finding.count = seen
         elif seen >= self.n_plus_one_threshold:
-            self.findings[normalized] = NPlusOne(normalized, seen, site())  # type: ignore[operator]
+            self.findings[normalized] = NPlusOneFinding(normalized, seen, site())  # type: ignore[operator]
 
     def check(self) -> None:
         """Raise if the scope broke its query budget, or held an N+1 and was told to raise."""

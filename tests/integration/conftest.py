@@ -13,7 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from labkit.db import Base, create_schema, create_schema_async, make_async_engine, make_engine
+from labkit.db import make_async_engine, make_engine
+from labkit.lab.demo import Base, create_schema, create_schema_async
 from labkit.settings import Settings
 
 BACKENDS = ["sqlite", "postgresql"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.benchmarks import run_benchmarks, suite_names
-from labkit.errors import ParameterError
+from labkit.lab.benchmarks import run_benchmarks, suite_names
+from labkit.lab.errors import ParameterError
 from labkit.settings import Settings
 
 

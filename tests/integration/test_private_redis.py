@@ -7,7 +7,7 @@ import socket
 import pytest
 import redis
 
-from labkit.private_redis import private_redis
+from labkit.lab.services.private_redis import private_redis
 
 
 def _answers(port: int) -> bool:
@@ -56,7 +56,7 @@ def test_the_shared_server_keeps_its_configuration(redis_url: str) -> None:
 
 
 def test_a_bad_setting_fails_with_the_server_log() -> None:
-    from labkit.errors import ServiceError
+    from labkit.lab.errors import ServiceError
 
     with pytest.raises(ServiceError, match="private redis-server did not start"):
         with private_redis({"maxmemory-policy": "no-such-policy"}):

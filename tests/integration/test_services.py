@@ -12,8 +12,8 @@ import psycopg
 import pytest
 import redis
 
-from labkit import services
-from labkit.errors import ServiceUnreachable
+from labkit.errors import ServerUnreachable
+from labkit.lab import services
 from labkit.settings import Settings
 
 
@@ -40,14 +40,14 @@ def test_server_versions_of_the_system_servers(settings: Settings) -> None:
 
 def test_unreachable_postgres_names_host_and_port_not_password() -> None:
     port = closed_port()
-    with pytest.raises(ServiceUnreachable, match=rf"PostgreSQL at 127\.0\.0\.1:{port}") as info:
+    with pytest.raises(ServerUnreachable, match=rf"PostgreSQL at 127\.0\.0\.1:{port}") as info:
         services.check_postgres(f"postgresql://bob:SOMEPASSWORD@127.0.0.1:{port}/x", timeout=2)
     assert "SOMEPASSWORD" not in str(info.value)
 
 
 def test_unreachable_redis_names_host_and_port_not_password() -> None:
     port = closed_port()
-    with pytest.raises(ServiceUnreachable, match=rf"Redis at 127\.0\.0\.1:{port}") as info:
+    with pytest.raises(ServerUnreachable, match=rf"Redis at 127\.0\.0\.1:{port}") as info:
         services.check_redis(f"redis://:SOMEPASSWORD@127.0.0.1:{port}/0", timeout=2)
     assert "SOMEPASSWORD" not in str(info.value)
 
@@ -89,7 +89,7 @@ def test_embedded_servers_start_answer_and_are_reused(embedded: Settings) -> Non
 def test_down_stops_embedded_servers(embedded: Settings) -> None:
     endpoints = services.resolve(embedded)
     assert sorted(services.down(embedded)) == ["postgresql", "redis"]
-    with pytest.raises(ServiceUnreachable):
+    with pytest.raises(ServerUnreachable):
         services.check_redis(endpoints.redis, timeout=1)
     rows = {row.name: row for row in services.status(embedded)}
     assert not rows["postgresql"].running and not rows["redis"].running

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit.errors import ServiceError
-from labkit.report import run_notebook
-from labkit.report.browser import check_reports, find_chromium
+from labkit.lab.errors import ServiceError
+from labkit.lab.report import run_notebook
+from labkit.lab.report.browser import check_reports, find_chromium
 from labkit.settings import Settings
 
 pytestmark = pytest.mark.notebook

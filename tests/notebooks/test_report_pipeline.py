@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit.bench import load_results
-from labkit.cli import main
-from labkit.report import read_runs, run_all, run_notebook
+from labkit.lab.bench import load_results
+from labkit.lab.cli import main
+from labkit.lab.report import read_runs, run_all, run_notebook
 from labkit.settings import Settings
 
 pytestmark = pytest.mark.notebook
@@ -75,7 +75,7 @@ def test_a_failing_notebook_is_reported_and_the_others_still_run(settings: Setti
     _write(folder / "01_broken.ipynb", _code("n: int = 1  # a number", ["parameters"]),
            _code("raise RuntimeError('planted failure')"))
     _write(folder / "02_fine.ipynb", _code("n: int = 1  # a number", ["parameters"]),
-           _code("from labkit.bench import ExperimentRun, run_case\n"
+           _code("from labkit.lab.bench import ExperimentRun, run_case\n"
                  "from labkit.settings import Settings\n"
                  "run = ExperimentRun('02_fine', results_dir=Settings.from_env().results_dir)\n"
                  "run.add([run_case(lambda: None, repeats=2, warmups=0, name='noop')])\n"

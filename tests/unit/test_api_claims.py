@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labkit.bench.results import load_results, save_results
-from labkit.claims import evaluators
-from labkit.claims.api import EVALUATORS, headline
-from labkit.load.driver import LoadPlan, Step, _step_rows
-from labkit.load.open_loop import Sample
+from labkit.lab.bench.results import load_results, save_results
+from labkit.lab.claims import evaluators
+from labkit.lab.experiments.api_load.claims import EVALUATORS, headline
+from labkit.lab.load.driver import LoadPlan, Step, _step_rows
+from labkit.lab.load.open_loop import Sample
 
 
 def _results(tmp_path: Path, users: int, base_ms: float, opt_ms: float, opt_errors: int = 0,  # type: ignore[no-untyped-def]
@@ -55,7 +55,7 @@ def test_a_slow_optimized_mode_does_not_reproduce_them(tmp_path: Path) -> None:
 
 
 def test_concurrent_users_is_pending_below_a_hundred_users(tmp_path: Path) -> None:
-    from labkit.errors import ResultsError
+    from labkit.lab.errors import ResultsError
 
     with pytest.raises(ResultsError, match="more than 100"):
         EVALUATORS["target_concurrent_users"](_results(tmp_path, 50, base_ms=300, opt_ms=60))

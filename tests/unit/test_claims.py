@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labkit.bench import ExperimentRun, Measurement, load_results
-from labkit.claims import SEED_CLAIMS, claims_table, evaluate_claims, figure_of, findings_frame, ratio_of
-from labkit.errors import ResultsError
+from labkit.lab.bench import ExperimentRun, Measurement, load_results
+from labkit.lab.claims import SEED_CLAIMS, claims_table, evaluate_claims, figure_of, findings_frame, ratio_of
+from labkit.lab.errors import ResultsError
 
 
 def test_claim_ids_are_unique_and_tables_known() -> None:

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labkit.bench import ExperimentRun, Measurement, load_results
-from labkit.bench.results import Results
-from labkit.claims import evaluate_claims
-from labkit.claims.cache import EVALUATORS
-from labkit.claims.registry import SEED_CLAIMS
-from labkit.errors import ResultsError
+from labkit.lab.bench import ExperimentRun, Measurement, load_results
+from labkit.lab.bench.results import Results
+from labkit.lab.claims import evaluate_claims
+from labkit.lab.claims.registry import SEED_CLAIMS
+from labkit.lab.errors import ResultsError
+from labkit.lab.experiments.cache.claims import EVALUATORS
 
 
 def _ops(run: ExperimentRun, seconds: dict[str, float], batch: int = 100) -> None:
@@ -99,7 +99,7 @@ def test_a_run_without_the_study_is_pending_with_the_reason(tmp_path: Path) -> N
 
 
 def test_the_headline_sets_our_latencies_beside_the_seed_figures(tmp_path: Path) -> None:
-    from labkit.claims.cache import headline
+    from labkit.lab.experiments.cache.claims import headline
 
     text = headline(_saved(tmp_path, FAST, {(1.2, 1000): 90.0, (0.8, 1000): 40.0}))
     assert text == ("Redis GET / SET / batch GET / batch SET of 100: 0.05 / 0.06 / 0.3 / 0.4 ms "

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from labkit.bench import ExperimentRun, load_results
-from labkit.bench.results import Results
-from labkit.claims import evaluators
-from labkit.claims.pooling import pool_efficiency
-from labkit.claims.sqlite_tuning import sqlite_tuning
+from labkit.lab.bench import ExperimentRun, load_results
+from labkit.lab.bench.results import Results
+from labkit.lab.claims import evaluators
+from labkit.lab.experiments.pooling.claims import pool_efficiency
+from labkit.lab.experiments.sqlite_tuning.claims import sqlite_tuning
 
 
 def _saved(tmp_path: Path, experiment: str, frame: pd.DataFrame) -> Results:

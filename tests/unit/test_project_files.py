@@ -16,9 +16,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 import labkit
-import labkit.bench
-import labkit.report
-from labkit.report.parameters import read_parameters
+import labkit.lab.bench
+import labkit.lab.report
+from labkit.lab.report.parameters import read_parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -59,8 +59,8 @@ def test_notebooks_have_a_readable_parameters_cell(path: Path) -> None:
 
 def test_public_names_are_pinned() -> None:
     assert labkit.__all__ == ["LabkitError", "Settings", "__version__"]
-    assert "run_interleaved" in labkit.bench.__all__ and "run_notebook" in labkit.report.__all__
-    assert sorted(labkit.report.__all__) == sorted(labkit.report._WHERE)
-    for module in (labkit, labkit.bench, labkit.report):
+    assert "run_interleaved" in labkit.lab.bench.__all__ and "run_notebook" in labkit.lab.report.__all__
+    assert sorted(labkit.lab.report.__all__) == sorted(labkit.lab.report._WHERE)
+    for module in (labkit, labkit.lab.bench, labkit.lab.report):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name} is declared but missing"

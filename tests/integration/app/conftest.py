@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from labkit.app import AppConfig, create_app, prepare_database
-from labkit.app.database import drop_database
+from labkit.lab.app import AppConfig, create_app, prepare_database
+from labkit.lab.app.database import drop_database
 from labkit.settings import Settings
 
 STUDENTS = 60

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit.bench.results import latest_results
-from labkit.cli import main
-from labkit.experiments.api_load import EXPERIMENT
+from labkit.lab.bench.results import latest_results
+from labkit.lab.cli import main
+from labkit.lab.experiments.api_load.measure import EXPERIMENT
 from labkit.settings import Settings
 from tests.integration.app.conftest import _with_password
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from labkit.app import AppConfig
+from labkit.lab.app import AppConfig
 
 MODES = ["baseline", "optimized"]
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import httpx
 
-from labkit.app import AppConfig
-from labkit.load import FlameRecorder, ServiceProcess, Workload, run_locust, run_open_loop
+from labkit.lab.app import AppConfig
+from labkit.lab.load import FlameRecorder, ServiceProcess, Workload, run_locust, run_open_loop
 from tests.integration.app.conftest import STUDENTS
 
 

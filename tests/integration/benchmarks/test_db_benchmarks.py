@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg
 
-from labkit.benchmarks import db
+from labkit.lab.benchmarks import db
 from labkit.settings import Settings
 
 
@@ -27,7 +27,7 @@ def test_quick_run_reports_every_comparison_and_cleans_up(pg_url: str, tmp_path:
 
 
 def test_async_quick_run_reports_the_asyncpg_comparison_and_cleans_up(pg_url: str) -> None:
-    from labkit.benchmarks import db_async
+    from labkit.lab.benchmarks import db_async
 
     rows = db_async.run(Settings(database_url=pg_url), quick=True)
     assert [(r.name, r.target_max) for r in rows] == [

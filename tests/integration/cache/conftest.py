@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import redis
 
-from labkit import services
 from labkit.cache import (
     AsyncCache,
     AsyncMemoryBackend,
@@ -23,6 +22,7 @@ from labkit.cache import (
     MemoryBackend,
     RedisBackend,
 )
+from labkit.lab import services
 from labkit.settings import Settings
 
 KINDS = ["redis", "embedded", "memory"]

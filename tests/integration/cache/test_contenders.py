@@ -5,10 +5,16 @@ from __future__ import annotations
 import redis
 
 from labkit.cache import Cache
-from labkit.cache.contenders import RAW_GET, async_batch_cases, async_hit_cases, sync_batch_cases, sync_hit_cases
-from labkit.cache.namespace import scratch_namespace
-from labkit.cache.operations import operation_cases
-from labkit.cache.payloads import RECORD, user_record
+from labkit.lab.experiments.cache.contenders import (
+    RAW_GET,
+    async_batch_cases,
+    async_hit_cases,
+    sync_batch_cases,
+    sync_hit_cases,
+)
+from labkit.lab.experiments.cache.namespace import scratch_namespace
+from labkit.lab.experiments.cache.operations import operation_cases
+from labkit.lab.experiments.cache.payloads import RECORD, user_record
 
 
 def test_every_sync_hit_reads_the_same_record(redis_url: str, redis_namespace: str) -> None:

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from labkit.cache.hit_analysis import steady_hit_rates
-from labkit.cache.hitrate import redis_hit_rates, replay_redis
-from labkit.cache.workload import ZipfWorkload
 from labkit.errors import CacheArgumentError
-from labkit.private_redis import PrivateRedis, private_redis
+from labkit.lab.experiments.cache.hit_analysis import steady_hit_rates
+from labkit.lab.experiments.cache.hitrate import redis_hit_rates, replay_redis
+from labkit.lab.experiments.cache.workload import ZipfWorkload
+from labkit.lab.services.private_redis import PrivateRedis, private_redis
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from labkit.db import (
-    Course,
-    Student,
     async_session_factory,
     async_unit_of_work,
     bulk_insert,
@@ -24,6 +22,7 @@ from labkit.db import (
     unit_of_work,
 )
 from labkit.errors import BulkInputError, BulkWriteError, UnknownFieldError
+from labkit.lab.demo import Course, Student
 
 
 def students(first: int, last: int, **overrides: Any) -> list[dict[str, Any]]:
@@ -178,8 +177,9 @@ async def test_async_failing_row_is_named_and_nothing_remains(async_engine: Asyn
 
 def test_generic_core_path_writes_in_batches_and_names_the_failing_batch(tmp_path) -> None:
     from labkit.db import bulk as bulk_module
-    from labkit.db import create_schema, make_engine
+    from labkit.db import make_engine
     from labkit.db.bulk_plan import plan_rows
+    from labkit.lab.demo import create_schema
 
     engine = make_engine(url=f"sqlite:///{tmp_path / 'core.sqlite3'}")
     create_schema(engine)
@@ -207,7 +207,7 @@ def test_a_value_the_driver_cannot_encode_is_named_by_row(engine: Engine) -> Non
 
 
 def test_bulk_update_by_a_composite_key(engine: Engine) -> None:
-    from labkit.db import Enrollment, demo_data, write_demo_data
+    from labkit.lab.demo import Enrollment, demo_data, write_demo_data
 
     data = demo_data(students=30, courses=6, enrollments_per_student=2, seed=5)
     with unit_of_work(session_factory(engine)) as session:

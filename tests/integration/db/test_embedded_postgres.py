@@ -1,4 +1,4 @@
-"""The data layer on the embedded PostgreSQL 16 that labkit.services starts (Unix socket URL)."""
+"""The data layer on the embedded PostgreSQL 16 that labkit.lab.services starts (Unix socket URL)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,21 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from labkit import services
 from labkit.db import (
     BaseRepository,
-    Student,
     async_session_factory,
     async_unit_of_work,
     bulk_insert,
     bulk_insert_async,
     bulk_update,
-    create_schema,
-    demo_data,
-    drop_schema,
     make_async_engine,
     make_engine,
     session_factory,
     unit_of_work,
-    write_demo_data,
 )
 from labkit.errors import BulkWriteError
+from labkit.lab import services
+from labkit.lab.demo import Student, create_schema, demo_data, drop_schema, write_demo_data
 from labkit.monitor import expect_queries
 from labkit.settings import Settings
 

@@ -13,16 +13,13 @@ from labkit.db import (
     AsyncBaseRepository,
     BaseRepository,
     Range,
-    Student,
     async_session_factory,
     async_unit_of_work,
-    demo_data,
     session_factory,
     unit_of_work,
-    write_demo_data,
-    write_demo_data_async,
 )
 from labkit.errors import UnknownFieldError
+from labkit.lab.demo import Student, demo_data, write_demo_data, write_demo_data_async
 from labkit.monitor import QueryMonitor, expect_queries
 
 DATA = demo_data(students=60, courses=12, enrollments_per_student=3, seed=7)
@@ -145,7 +142,7 @@ async def test_async_repository_reads_with_eager_loading(async_engine: AsyncEngi
 
 
 def test_learning_paths_from_objects_and_from_rows_agree(seeded: Engine, session: Session) -> None:
-    from labkit.db import StudentRepository, paths_from_rows
+    from labkit.lab.demo import StudentRepository, paths_from_rows
 
     repo = StudentRepository(session)
     with expect_queries(seeded, max=3):
@@ -157,7 +154,7 @@ def test_learning_paths_from_objects_and_from_rows_agree(seeded: Engine, session
 
 
 async def test_async_learning_paths(async_engine: AsyncEngine) -> None:
-    from labkit.db import AsyncStudentRepository, paths_from_rows
+    from labkit.lab.demo import AsyncStudentRepository, paths_from_rows
 
     factory = async_session_factory(async_engine)
     async with async_unit_of_work(factory) as s:

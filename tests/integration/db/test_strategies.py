@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
-from labkit.db import Activity, demo_data, session_factory, unit_of_work, write_demo_data
-from labkit.db.strategies import INSERT_STRATEGIES, LOAD_STRATEGIES, UPDATE_STRATEGIES
+from labkit.db import session_factory, unit_of_work
+from labkit.lab.demo import Activity, demo_data, write_demo_data
+from labkit.lab.strategies import INSERT_STRATEGIES, LOAD_STRATEGIES, UPDATE_STRATEGIES
 
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from labkit.bench.results import measurements_frame
-from labkit.experiments import async_ops
+from labkit.lab.bench.results import measurements_frame
+from labkit.lab.experiments.async_ops import measure as async_ops
 from labkit.settings import Settings
 
 

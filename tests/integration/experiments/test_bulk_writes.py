@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from labkit.db import Activity, Enrollment
-from labkit.experiments.bulk_inserts import INSERTS, InsertBench, activity_records
-from labkit.experiments.bulk_updates import UPDATES, UpdateBench
-from labkit.experiments.bulk_writes_runs import measure_writes, runnable, throughput, throughput_table
-from labkit.experiments.scratch_db import ScratchDatabase, scratch_database
+from labkit.lab.demo import Activity, Enrollment
+from labkit.lab.experiments.bulk_writes.inserts import INSERTS, InsertBench, activity_records
+from labkit.lab.experiments.bulk_writes.measure import measure_writes, runnable, throughput, throughput_table
+from labkit.lab.experiments.bulk_writes.updates import UPDATES, UpdateBench
+from labkit.lab.experiments.scratch_db import ScratchDatabase, scratch_database
 from labkit.settings import Settings
 
 pytestmark = pytest.mark.timeout(600)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from labkit.errors import LabkitError
-from labkit.experiments import memory
-from labkit.experiments.memory_cases import CASES
+from labkit.lab.experiments.memory import measure as memory
+from labkit.lab.experiments.memory.cases import CASES
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

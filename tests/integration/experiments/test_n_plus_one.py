@@ -6,10 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from labkit.experiments.n_plus_one import STRATEGIES, count_statements, loading_cases, profile_cases, seed_students
-from labkit.experiments.n_plus_one_runs import loading_table, measure_loading, measure_parents, measure_profiles
-from labkit.experiments.parents_children import PARENT_STRATEGIES, parent_cases, seed_parents
-from labkit.experiments.scratch_db import ScratchDatabase, scratch_database
+from labkit.lab.experiments.n_plus_one.loading import (
+    STRATEGIES,
+    count_statements,
+    loading_cases,
+    profile_cases,
+    seed_students,
+)
+from labkit.lab.experiments.n_plus_one.measure import loading_table, measure_loading, measure_parents, measure_profiles
+from labkit.lab.experiments.n_plus_one.parents_children import PARENT_STRATEGIES, parent_cases, seed_parents
+from labkit.lab.experiments.scratch_db import ScratchDatabase, scratch_database
 from labkit.settings import Settings
 
 pytestmark = pytest.mark.timeout(600)
@@ -83,7 +89,7 @@ def test_measuring_gives_tidy_rows_for_every_section(url: str, lab_settings: Set
 def test_a_strategy_that_reads_something_else_is_named() -> None:
     import pandas as pd
 
-    from labkit.experiments.n_plus_one import answers_agree
+    from labkit.lab.experiments.n_plus_one.loading import answers_agree
 
     counts = pd.DataFrame({"case": ["lazy", "find_all", "core_join"], "answer": ["a", "a", "b"],
                            "backend": "sqlite", "kind": "statements", "students": 5})

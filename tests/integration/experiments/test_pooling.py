@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from labkit.experiments.pooling import (
+from labkit.lab.experiments.pooling.measure import (
     PoolConfig,
     PoolingTable,
     exhaustion,

@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from labkit.errors import ParameterError
-from labkit.experiments.scratch_db import backend_of, scratch_database
+from labkit.lab.errors import ParameterError
+from labkit.lab.experiments.scratch_db import backend_of, scratch_database
 from labkit.settings import Settings
 
 

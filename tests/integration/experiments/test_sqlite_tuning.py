@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from labkit.errors import ParameterError
-from labkit.experiments.sqlite_tuning import (
+from labkit.lab.errors import ParameterError
+from labkit.lab.experiments.sqlite_tuning.measure import (
     WORKLOADS,
     readers_during_writer,
     run_workloads,

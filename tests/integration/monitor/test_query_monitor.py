@@ -9,8 +9,9 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from labkit.db import Student, bulk_insert, session_factory, unit_of_work
+from labkit.db import bulk_insert, session_factory, unit_of_work
 from labkit.errors import NPlusOneDetected, QueryCountExceeded
+from labkit.lab.demo import Student
 from labkit.monitor import QueryMonitor, expect_queries, read_slow_log
 from labkit.settings import Settings
 
@@ -132,7 +133,8 @@ def test_a_detached_monitor_sees_nothing_more(filled: Engine, tmp_path: Path) ->
 
 
 def test_sqlite_bulk_batches_are_seen_by_the_monitor(tmp_path: Path) -> None:
-    from labkit.db import create_schema, make_engine
+    from labkit.db import make_engine
+    from labkit.lab.demo import create_schema
 
     engine = make_engine(Settings(), url=f"sqlite:///{tmp_path / 'm.sqlite3'}")
     create_schema(engine)
@@ -162,7 +164,8 @@ def test_a_monitor_sees_only_the_engine_it_watches(filled: Engine, tmp_path: Pat
 
 
 def test_postgres_copy_is_counted_as_one_statement(db_pg_url: str, tmp_path: Path) -> None:
-    from labkit.db import create_schema, make_engine
+    from labkit.db import make_engine
+    from labkit.lab.demo import create_schema
 
     engine = make_engine(Settings(), url=db_pg_url)
     create_schema(engine)

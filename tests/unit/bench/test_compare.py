@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labkit.bench import ExperimentRun, Measurement, compare_runs, find_run
-from labkit.cli import main
-from labkit.errors import ResultsError
+from labkit.lab.bench import ExperimentRun, Measurement, compare_runs, find_run
+from labkit.lab.cli import main
+from labkit.lab.errors import ResultsError
 
 
 def save_run(results: Path, run_id: str, scale: dict[str, float], seed: int, unit: str = "s") -> Path:

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from labkit.bench import run_load
+from labkit.lab.bench import run_load
 
 
 def test_an_operation_budget_runs_exactly_that_many_operations() -> None:

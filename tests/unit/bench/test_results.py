@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from labkit.bench import (
+from labkit.lab.bench import (
     ExperimentRun,
     latest_results,
     list_runs,
@@ -16,7 +16,7 @@ from labkit.bench import (
     measure_memory,
     run_case,
 )
-from labkit.errors import ResultsError
+from labkit.lab.errors import ResultsError
 
 
 def test_saved_run_reads_back_with_metadata_and_every_sample(tmp_path: Path) -> None:

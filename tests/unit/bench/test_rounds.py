@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.bench.rounds import run_rounds
+from labkit.lab.bench.rounds import run_rounds
 
 
 def _recording(log: list[str]) -> dict[str, object]:

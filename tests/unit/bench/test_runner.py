@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from labkit.bench import Cases, compare, run_case, run_interleaved, run_interleaved_async
+from labkit.lab.bench import Cases, compare, run_case, run_interleaved, run_interleaved_async
 
 
 def test_warmups_and_samples_are_kept_apart() -> None:

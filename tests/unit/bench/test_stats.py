@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labkit.bench.stats import bootstrap_median_ci, ratio_of_medians, summarize
+from labkit.lab.bench.stats import bootstrap_median_ci, ratio_of_medians, summarize
 
 
 def test_percentiles_of_one_to_one_hundred() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from labkit.cache import dumps, loads
-from labkit.cache.codecs import CODECS, codec_sizes, measure_codecs
-from labkit.cache.payloads import RECORD, payloads, rich_record
 from labkit.errors import CacheArgumentError
+from labkit.lab.experiments.cache.codecs import CODECS, codec_sizes, measure_codecs
+from labkit.lab.experiments.cache.payloads import RECORD, payloads, rich_record
 
 
 def test_every_payload_round_trips_through_the_cache_serializer() -> None:

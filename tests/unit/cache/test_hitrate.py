@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labkit.cache.hit_analysis import describe_reach, reach_table, steady_hit_rates
-from labkit.cache.hitrate import HitTrace, hit_rate_frame, memory_hit_rates, replay_memory
-from labkit.cache.workload import ZipfWorkload
 from labkit.errors import CacheArgumentError
+from labkit.lab.experiments.cache.hit_analysis import describe_reach, reach_table, steady_hit_rates
+from labkit.lab.experiments.cache.hitrate import HitTrace, hit_rate_frame, memory_hit_rates, replay_memory
+from labkit.lab.experiments.cache.workload import ZipfWorkload
 
 
 def test_one_key_hits_until_its_ttl_runs_out() -> None:

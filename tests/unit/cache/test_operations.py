@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from labkit.bench import label_of
 from labkit.cache import AsyncCache, Cache
-from labkit.cache.operations import OPERATIONS, async_operation_cases, operation_cases
-from labkit.cache.payloads import RECORD, user_record
+from labkit.lab.bench import label_of
+from labkit.lab.experiments.cache.operations import OPERATIONS, async_operation_cases, operation_cases
+from labkit.lab.experiments.cache.payloads import RECORD, user_record
 
 
 def test_every_operation_is_a_case_labelled_with_the_batch_size() -> None:
@@ -39,7 +39,7 @@ async def test_async_cases_do_the_same() -> None:
 
 
 def test_a_scratch_cache_in_memory_needs_no_server() -> None:
-    from labkit.cache.namespace import scratch_cache
+    from labkit.lab.experiments.cache.namespace import scratch_cache
 
     with scratch_cache("memory") as cache:
         cache.set("k", 1)
@@ -49,8 +49,8 @@ def test_a_scratch_cache_in_memory_needs_no_server() -> None:
 def test_a_scratch_cache_names_what_it_lacks() -> None:
     import pytest
 
-    from labkit.cache.namespace import scratch_cache
     from labkit.errors import CacheArgumentError
+    from labkit.lab.experiments.cache.namespace import scratch_cache
 
     with pytest.raises(CacheArgumentError, match="unknown cache backend 'disk'; choose from redis, memory"):
         with scratch_cache("disk"):

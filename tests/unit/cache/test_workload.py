@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labkit.cache.workload import ZipfWorkload
 from labkit.errors import CacheArgumentError
+from labkit.lab.experiments.cache.workload import ZipfWorkload
 
 
 def test_probabilities_sum_to_one_and_fall_with_rank() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.db import Course, Enrollment, Student
 from labkit.db.bulk_plan import plan_rows
 from labkit.errors import BulkInputError, UnknownFieldError
+from labkit.lab.demo import Course, Enrollment, Student
 
 
 def test_rows_follow_the_first_records_keys_plus_constant_defaults() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.db import demo_data
+from labkit.lab.demo import demo_data
 
 
 def test_same_seed_same_records() -> None:

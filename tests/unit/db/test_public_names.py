@@ -6,18 +6,14 @@ import labkit.db
 import labkit.monitor
 
 DB_NAMES = {
-    "Activity",
-    "LEARNING_PATH_FIELDS", "SQLITE_PRAGMAS", "AsyncBaseRepository", "AsyncStudentRepository",
-    "StudentRepository", "paths_from_rows", "paths_from_students", "Backend", "Base", "BaseRepository",
-    "Course", "DemoData", "LoadedObjects",
-    "EngineProfile", "Enrollment", "OnConflict", "Profile", "Range", "Student", "async_session_factory",
-    "async_unit_of_work", "bulk_insert", "bulk_insert_async", "bulk_update", "bulk_update_async",
-    "create_schema", "create_schema_async", "database_url", "demo_data", "drop_schema",
-    "make_async_engine", "make_engine", "read_pragmas", "session_factory", "unit_of_work",
-    "write_demo_data", "write_demo_data_async",
+    "SQLITE_PRAGMAS", "AsyncBaseRepository", "Backend", "BaseRepository", "LoadedObjects", "EngineProfile",
+    "OnConflict", "Range", "async_session_factory", "async_unit_of_work", "bulk_insert", "bulk_insert_async",
+    "bulk_update", "bulk_update_async", "database_url", "make_async_engine", "make_engine", "read_pragmas",
+    "session_factory", "unit_of_work",
 }
 MONITOR_NAMES = {
-    "NPlusOne", "PoolSnapshot", "PoolStats", "QueryMonitor", "QueryScope", "SlowQueryLog",
+    "NPlusOneDetected", "NPlusOneFinding", "PoolSnapshot", "QueryCountExceeded",
+    "PoolStats", "QueryMonitor", "QueryScope", "SlowQueryLog",
     "StatementStats", "expect_queries", "normalize_sql", "pool_stats", "read_slow_log",
 }
 

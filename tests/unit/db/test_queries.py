@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm.strategy_options import Load
 
-from labkit.db import Range, Student
+from labkit.db import Range
 from labkit.db.queries import load_options, select_models, select_rows
 from labkit.errors import UnknownFieldError
+from labkit.lab.demo import Student
 
 
 def sql(statement: object) -> str:

@@ -9,10 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labkit.bench import ExperimentRun, Results, load_results
-from labkit.claims import evaluate_run
-from labkit.claims.bulk_writes import bulk_insert_1000, bulk_operations
-from labkit.claims.n_plus_one import db_query_time, join_query, n_plus_one, simple_select, target_db_query
+from labkit.lab.bench import ExperimentRun, Results, load_results
+from labkit.lab.claims import evaluate_run
+from labkit.lab.experiments.bulk_writes.claims import bulk_insert_1000, bulk_operations
+from labkit.lab.experiments.n_plus_one.claims import (
+    db_query_time,
+    join_query,
+    n_plus_one,
+    simple_select,
+    target_db_query,
+)
 
 
 def _timed(case: str, seconds: float, **columns: Any) -> list[dict[str, Any]]:
@@ -132,8 +138,8 @@ def test_bulk_operations_depends_when_only_one_operation_is_90_percent_faster(tm
 
 
 def test_a_ratio_whose_ci_spans_the_claim_is_called_too_close() -> None:
-    from labkit.bench.stats import Ratio
-    from labkit.claims.base import close_call
+    from labkit.lab.bench.stats import Ratio
+    from labkit.lab.claims.base import close_call
 
     assert "too close to call" in close_call(Ratio(0.097, 0.04, 0.13), 0.1)
     assert close_call(Ratio(0.01, 0.008, 0.02), 0.1) == ""

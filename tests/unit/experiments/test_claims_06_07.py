@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labkit.bench import ExperimentRun, Measurement, load_results
-from labkit.bench.results import Results
-from labkit.claims import evaluate_claims
-from labkit.claims.async_ops import async_10_ops
-from labkit.claims.memory import memory_usage, target_memory
+from labkit.lab.bench import ExperimentRun, Measurement, load_results
+from labkit.lab.bench.results import Results
+from labkit.lab.claims import evaluate_claims
+from labkit.lab.experiments.async_ops.claims import async_10_ops
+from labkit.lab.experiments.memory.claims import memory_usage, target_memory
 
 
 def _spread(center: float, n: int = 20) -> np.ndarray:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.experiments.memory import run_cases, sqlite_url
-from labkit.experiments.memory_cases import CASES, digest
+from labkit.lab.experiments.memory.cases import CASES, digest
+from labkit.lab.experiments.memory.measure import run_cases, sqlite_url
 
 
 def test_digest_counts_sums_ids_name_lengths_and_actives() -> None:

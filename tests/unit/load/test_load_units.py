@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labkit.app.config import AppConfig
-from labkit.app.metrics import prometheus_text
-from labkit.app.stats import RequestStats
 from labkit.errors import SettingsError
-from labkit.load import Workload, memory_table, mode_ratios, ratio_of_quantiles, static_svg, step_table
-from labkit.load.driver import LoadPlan, Step, _step_rows
-from labkit.load.open_loop import Sample
+from labkit.lab.app.config import AppConfig
+from labkit.lab.app.metrics import prometheus_text
+from labkit.lab.app.stats import RequestStats
+from labkit.lab.load import Workload, memory_table, mode_ratios, ratio_of_quantiles, static_svg, step_table
+from labkit.lab.load.driver import LoadPlan, Step, _step_rows
+from labkit.lab.load.open_loop import Sample
 from labkit.settings import Settings
 
 
@@ -122,7 +122,7 @@ def test_open_loop_fails_a_request_still_unanswered_at_its_deadline() -> None:
     import threading
     import time
 
-    from labkit.load import run_open_loop
+    from labkit.lab.load import run_open_loop
 
     answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: application/json\r\n\r\n{}"
 

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from labkit.report import plots  # noqa: E402
+from labkit.lab.report import plots  # noqa: E402
 
 
 def _windows() -> pd.DataFrame:

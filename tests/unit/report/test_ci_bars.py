@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from labkit.report import plots  # noqa: E402
+from labkit.lab.report import plots  # noqa: E402
 
 
 def test_one_bar_per_group_and_hue_scaled() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit.errors import ParameterError
-from labkit.report.parameters import check_parameters, parse_cli_value, read_parameters
+from labkit.lab.errors import ParameterError
+from labkit.lab.report.parameters import check_parameters, parse_cli_value, read_parameters
 
 CELL = """\
 repeats: int = 30  # timed repeats (at least 1)

@@ -1,0 +1,124 @@
+"""The demo service: students, learning paths and metrics over the demo domain, in one mode chosen at start."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from labkit.lab.app.baseline import BaselineStudents
+from labkit.lab.app.config import AppConfig
+from labkit.lab.app.metrics import metrics_json, prometheus_text
+from labkit.lab.app.optimized import OptimizedStudents
+from labkit.lab.app.stats import RequestStats
+from labkit.monitor import QueryMonitor
+
+__all__ = ["create_app", "API"]
+
+API = "/api/v1"
+_UNCOUNTED = ("/metrics", f"{API}/metrics")
+
+
+class _Timing:
+    """Pure ASGI middleware: times each request to its last byte (metrics endpoints left out)."""
+
+    def __init__(self, app: ASGIApp, stats: RequestStats) -> None:
+        self.app = app
+        self.stats = stats
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in _UNCOUNTED:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [500]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.stats.record(status[0], time.perf_counter() - started)
+
+
+def _not_found(student_id: int) -> JSONResponse:
+    return JSONResponse({"detail": f"student {student_id} not found", "student_id": student_id}, status_code=404)
+
+
+def _answer(found: Any) -> Any:
+    """Bytes are a JSON body encoded already (a cached response); anything else FastAPI encodes."""
+    return Response(found, media_type="application/json") if isinstance(found, bytes) else found
+
+
+def _invalid(_: Request, exc: Exception) -> JSONResponse:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    fields = [str(e["loc"][-1]) for e in errors if e.get("loc")]
+    detail = [{"field": str(e["loc"][-1]) if e.get("loc") else None, "in": str(e["loc"][0]) if e.get("loc") else None,
+               "message": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+    message = "invalid " + ", ".join(fields) if fields else "invalid request"
+    return JSONResponse({"detail": message, "fields": fields, "errors": detail}, status_code=422)
+
+
+def create_app(config: AppConfig) -> FastAPI:
+    """The FastAPI application for `config.mode`; engines and cache are built when it starts."""
+    stats = RequestStats()
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        service = OptimizedStudents(config) if config.mode == "optimized" else BaselineStudents(config)
+        monitor = QueryMonitor(config.settings).attach(service.engine)
+        state.update(service=service, monitor=monitor)
+        try:
+            yield
+        finally:
+            monitor.detach_all()
+            await service.close()
+
+    app = FastAPI(title=f"labkit demo service ({config.mode})", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.add_middleware(_Timing, stats=stats)
+    app.add_exception_handler(RequestValidationError, _invalid)
+
+    @app.get(f"{API}/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "mode": config.mode}
+
+    @app.get(f"{API}/students/{{student_id}}")
+    async def student(student_id: int = Path(ge=1)) -> Any:
+        found = await state["service"].student(student_id)
+        return _not_found(student_id) if found is None else _answer(found)
+
+    @app.get(f"{API}/students")
+    async def students(
+        is_active: bool | None = None,
+        level: Literal["beginner", "intermediate", "advanced"] | None = None,
+        limit: int = Query(20, ge=1, le=100),
+        offset: int = Query(0, ge=0, le=1_000_000),
+    ) -> Any:
+        return _answer(await state["service"].students(is_active, level, limit, offset))
+
+    @app.get(f"{API}/students/{{student_id}}/learning-path")
+    async def learning_path(student_id: int = Path(ge=1)) -> Any:
+        found = await state["service"].learning_path(student_id)
+        return _not_found(student_id) if found is None else _answer(found)
+
+    @app.get(f"{API}/metrics")
+    async def metrics() -> dict[str, Any]:
+        return metrics_json(config.mode, state["service"], state["monitor"], stats)
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def prometheus() -> PlainTextResponse:
+        payload = metrics_json(config.mode, state["service"], state["monitor"], stats)
+        return PlainTextResponse(prometheus_text(payload), media_type="text/plain; version=0.0.4")
+
+    return app

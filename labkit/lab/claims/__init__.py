@@ -1,0 +1,39 @@
+"""The seed's claims, measured: each experiment evaluates its rows from its own saved results.
+
+An experiment supplies a `claims` module in its package (`labkit/lab/experiments/bulk_writes/claims.py`
+for `03_bulk_writes`) with
+`EVALUATORS = {claim_id: fn}`, each `fn(results) -> Finding` computed from the raw samples of that
+experiment's latest saved run.
+"""
+
+from labkit.lab.claims.base import Claim, Figure, Finding, Verdict, figure_of, ratio_of, speedup_verdict
+from labkit.lab.claims.registry import SEED_CLAIMS
+from labkit.lab.claims.summary import (
+    claims,
+    claims_table,
+    evaluate_claims,
+    evaluate_run,
+    evaluators,
+    findings_frame,
+    styled_verdicts,
+    verdict_counts,
+)
+
+__all__ = [
+    "SEED_CLAIMS",
+    "Claim",
+    "Figure",
+    "Finding",
+    "Verdict",
+    "claims",
+    "claims_table",
+    "evaluate_claims",
+    "evaluate_run",
+    "evaluators",
+    "figure_of",
+    "findings_frame",
+    "ratio_of",
+    "speedup_verdict",
+    "styled_verdicts",
+    "verdict_counts",
+]

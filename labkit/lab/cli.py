@@ -1,0 +1,233 @@
+"""The `labkit` command line: run notebooks, build reports, manage servers, print benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from labkit.errors import LabkitError
+from labkit.lab.errors import ParameterError
+from labkit.settings import Settings
+
+__all__ = ["main"]
+
+_EXTRAS = "lab,app,load,bench"
+
+
+def _parse_params(pairs: Sequence[str], files: Sequence[str]) -> dict[str, Any]:
+    import yaml
+
+    from labkit.lab.report.parameters import parse_cli_value
+
+    params: dict[str, Any] = {}
+    for file in files:
+        try:
+            loaded = yaml.safe_load(Path(file).read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ParameterError(f"cannot read parameters file {file}: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ParameterError(f"parameters file {file} must hold a mapping of name: value")
+        params.update(loaded)
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"-p expects name=value, got {pair!r}")
+        params[name.strip()] = parse_cli_value(value)
+    return params
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.report.runner import run_notebook
+
+    record = run_notebook(args.notebook, settings, _parse_params(args.param, args.param_file))
+    print(f"{record.name}: {record.status} in {record.duration_s:.1f} s (run {record.run_id})")
+    for view in (record.reviewer_html, record.full_html):
+        if view:
+            print(f"  {settings.reports_dir / view}")
+    if record.error:
+        print(f"  error: {record.error}", file=sys.stderr)
+    return 0 if record.ok else 1
+
+
+def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab import services
+    from labkit.lab.report.runner import run_all
+
+    before = {row.name: row.running for row in services.status(settings)}
+    try:
+        records = run_all(settings)
+    finally:
+        if not args.keep_services:
+            # Stop only the embedded servers this command started: a `make jupyter` session keeps its own.
+            started_here = [n for n in ("postgresql", "redis") if not before.get(n)]
+            if started_here and not (settings.database_url and settings.redis_url):
+                services.down(settings, only=started_here)
+    for r in records:
+        print(f"{r.status:>6}  {r.duration_s:6.1f} s  {r.name}  {r.headline or r.error or ''}")
+    print(f"index: {settings.reports_dir / 'index.html'}")
+    return 0 if all(r.ok for r in records) else 1
+
+
+def _cmd_services(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab import services
+
+    if args.action == "up":
+        rows = services.up(settings)
+    elif args.action == "down":
+        stopped = services.down(settings)
+        print("stopped: " + (", ".join(stopped) if stopped else "nothing (no embedded server was running)"))
+        rows = services.status(settings)
+    else:
+        rows = services.status(settings)
+    for row in rows:
+        state = "running" if row.running else "stopped"
+        print(f"{row.name:<11} {row.source:<9} {state:<8} {row.version or '':<18} {row.url}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.benchmarks import run_benchmarks
+
+    return run_benchmarks(settings, quick=args.quick, suites=args.suite or None, strict=args.strict)
+
+
+def _cmd_check_reports(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.report.browser import check_reports
+    from labkit.secrets import url_secrets
+
+    secrets = url_secrets(settings.database_url) + url_secrets(settings.redis_url)
+    result = check_reports(settings.reports_dir, secrets=secrets)
+    for problem in result.problems:
+        print(f"  {problem}")
+    for shot in result.screenshots:
+        print(f"screenshot: {shot}")
+    print(f"{len(result.pages)} pages checked, {len(result.problems)} problems")
+    return 0 if result.ok else 1
+
+
+def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.bench.compare import compare_runs, find_run
+
+    result = compare_runs(
+        find_run(args.run_a, settings.results_dir), find_run(args.run_b, settings.results_dir),
+        threshold=args.threshold,
+    )
+    digest = result.markdown()
+    print(digest)
+    if args.markdown:
+        Path(args.markdown).write_text(digest, encoding="utf-8")
+    return 1 if len(result.regressions) else 0
+
+
+def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    import pandas as pd
+
+    from labkit.lab.experiments.api_load import measure as api_load
+    from labkit.lab.load import LoadPlan, memory_table, mode_ratios, step_table
+
+    plan = LoadPlan(modes=args.modes, users=args.users, rates=args.rates, duration_s=args.duration,
+                    settle_s=min(args.settle, args.duration / 2), warmup_s=args.warmup, think_s=args.think,
+                    students=args.students, seed=args.seed, profile=not args.no_profile)
+    lab = api_load.start(plan, settings)
+    saved = api_load.run_and_save(lab, plan, progress=lambda line: print(line, flush=True))
+    frame = saved.results.frame
+    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.precision", 3):
+        print("\n" + step_table(frame).drop(columns=["rate", "users"]).to_string(index=False))
+        ratios = mode_ratios(frame)
+        if len(ratios):
+            print("\noptimized/baseline (95% CI):\n" + ratios.to_string(index=False))
+        print("\n" + memory_table(frame).to_string(index=False))
+    for mode, flame in saved.run.flames.items():
+        target = Path(args.flame_dir) / f"flame-{mode}.svg" if flame.svg else None
+        if target is not None and flame.svg:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(flame.svg, encoding="utf-8")
+        print(f"flame graph {mode}: {flame.note}" + (f" -> {target}" if target else ""))
+    errors = int((~frame.loc[frame["kind"] == "latency", "ok"].astype(bool)).sum())
+    print(f"\n{errors} failed requests")
+    print(f"results: {saved.results.path} (run {saved.results.run_id} of {api_load.EXPERIMENT}; "
+          f"the summary reads the latest run)")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="labkit", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="execute one notebook and render its HTML views")
+    run.add_argument("notebook", help="notebook name (00_environment) or path")
+    run.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a parameter (repeatable); values read as YAML: 10, 0.5, true, [a, b]")
+    run.add_argument("-f", "--param-file", action="append", default=[], metavar="FILE",
+                     help="YAML file of parameters (applied before -p)")
+
+    report = sub.add_parser("report", help="run every notebook in order and write reports/index.html")
+    report.add_argument("--keep-services", action="store_true",
+                        help="leave embedded servers running afterwards")
+
+    svc = sub.add_parser("services", help="start, stop or show the servers the lab measures")
+    svc.add_argument("action", choices=["up", "down", "status"])
+
+    bench = sub.add_parser("bench", help="print same-run speed ratios against their targets")
+    bench.add_argument("--quick", action="store_true", help="few repeats: a smoke run, not a measurement")
+    bench.add_argument("--suite", action="append", help="run only this suite (repeatable)")
+    bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    sub.add_parser("check-reports", help="open every report in headless Chromium and check it")
+
+    cmp_ = sub.add_parser("compare", help="compare two saved runs; exit 1 on a regression")
+    cmp_.add_argument("run_a", help="baseline run: a run id or a results .parquet path")
+    cmp_.add_argument("run_b", help="candidate run: a run id or a results .parquet path")
+    cmp_.add_argument("--threshold", type=float, default=0.05,
+                      help="relative change a CI must clear to count (default 0.05)")
+    cmp_.add_argument("--markdown", metavar="FILE", help="also write the digest to FILE")
+
+    load = sub.add_parser("load", help="load the demo service (baseline vs optimized), print and save the numbers",
+                          description="Load both modes of the demo service and save the run as one of "
+                                      "08_api_load (embedded servers unless DATABASE_URL / REDIS_URL are set).")
+    load.add_argument("--modes", nargs="+", default=["baseline", "optimized"], choices=["baseline", "optimized"])
+    load.add_argument("--users", nargs="*", type=int, default=[50, 200], help="closed-loop (locust) user counts")
+    load.add_argument("--rates", nargs="*", type=float, default=[40.0], help="open-loop arrival rates, requests/s")
+    load.add_argument("--duration", type=float, default=10.0, help="seconds per step and mode (default 10)")
+    load.add_argument("--settle", type=float, default=2.0, help="first seconds of a step kept as warmup")
+    load.add_argument("--warmup", type=float, default=3.0, help="open-loop warmup per mode, seconds")
+    load.add_argument("--think", type=float, default=1.0, help="mean think time of a locust user, seconds (default 1)")
+    load.add_argument("--students", type=int, default=2000, help="students in the seeded database")
+    load.add_argument("--seed", type=int, default=0)
+    load.add_argument("--no-profile", action="store_true", help="skip the py-spy flame graph")
+    load.add_argument("--flame-dir", default="reports/flames", help="where flame graph SVGs are written")
+    return parser
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "report": _cmd_report,
+    "services": _cmd_services,
+    "bench": _cmd_bench,
+    "check-reports": _cmd_check_reports,
+    "compare": _cmd_compare,
+    "load": _cmd_load,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `labkit` command."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return _COMMANDS[args.command](args, settings)
+    except LabkitError as exc:
+        print(f"labkit: error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # the library alone was installed, without the lab's extras
+        if not exc.name or exc.name.partition(".")[0] == "labkit":
+            raise
+        print(f"labkit: error: `labkit {args.command}` needs the lab, and {exc.name!r} is not installed: "
+              f"pip install 'labkit[{_EXTRAS}]'", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+"""06_async: sync vs asyncio.gather for ten independent operations."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""03_bulk_writes: commit per row, ORM bulk, executemany, bulk_insert and COPY; updates likewise."""
+
+__all__: list[str] = []

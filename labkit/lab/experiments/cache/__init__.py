@@ -1,0 +1,3 @@
+"""01_cache: Redis GET/SET and batches, codecs, Zipf hit rates, @cached beside other libraries."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""07_memory: ORM objects vs yield_per vs projections when loading many rows."""
+
+__all__: list[str] = []

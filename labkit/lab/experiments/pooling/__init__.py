@@ -1,0 +1,3 @@
+"""04_pooling: no pool vs QueuePool sizes under concurrent workers, waits, pre-ping, exhaustion."""
+
+__all__: list[str] = []

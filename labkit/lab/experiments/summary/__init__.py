@@ -1,0 +1,3 @@
+"""99_summary: the seed's tables rebuilt from the saved runs, with verdicts."""
+
+__all__: list[str] = []

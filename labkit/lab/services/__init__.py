@@ -1,0 +1,37 @@
+"""The real servers the lab measures: a URL from the settings, else embedded ones it starts."""
+
+from labkit.lab.services.embedded import (
+    BACKENDS,
+    Endpoints,
+    ServiceStatus,
+    check_postgres,
+    check_redis,
+    down,
+    endpoint,
+    postgres_url,
+    redis_url,
+    resolve,
+    server_versions,
+    sqlite_url,
+    status,
+    up,
+    version_of,
+)
+
+__all__ = [
+    "BACKENDS",
+    "Endpoints",
+    "ServiceStatus",
+    "check_postgres",
+    "check_redis",
+    "down",
+    "endpoint",
+    "postgres_url",
+    "redis_url",
+    "resolve",
+    "server_versions",
+    "sqlite_url",
+    "status",
+    "up",
+    "version_of",
+]
