@@ -15,9 +15,10 @@ from typing import Any, Literal
 from sqlalchemy import Boolean, Float, Integer, String, insert, select, tuple_, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from labkit.db import bulk_postgres
 from labkit.db.bulk_plan import BulkPlan, plan_rows, row_failure, table_of
@@ -203,13 +204,13 @@ def _processed_rows(connection: Connection, plan: BulkPlan) -> list[tuple[Any, .
 _DEFAULT_SQLITE_DATETIME = sqlite.DATETIME._storage_format
 
 
-def _converter(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+def _converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
     if isinstance(column_type, _NATIVE):
         return None
     processor = column_type._cached_bind_processor(dialect)
     impl = column_type.dialect_impl(dialect)
     if processor is None or type(impl) is not sqlite.DATETIME or impl._storage_format != _DEFAULT_SQLITE_DATETIME:
-        return processor  # type: ignore[no-any-return]
+        return processor
     isoformat = datetime.isoformat
 
     def fast(value: Any) -> Any:
@@ -260,7 +261,7 @@ def _sqlite_executemany(connection: Connection, plan: BulkPlan, statement: str, 
     start = 0
     try:
         for start in range(0, len(rows), batch_size):
-            result = connection.exec_driver_sql(statement, rows[start:start + batch_size])  # type: ignore[arg-type]
+            result = connection.exec_driver_sql(statement, rows[start:start + batch_size])
             count += max(result.rowcount, 0)
     except Exception as error:
         reason = " ".join(str(getattr(error, "orig", error)).split())

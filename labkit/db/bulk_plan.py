@@ -33,10 +33,10 @@ def table_of(model: Any) -> Table:
     """The Table behind a mapped class (or the Table itself)."""
     if isinstance(model, Table):
         return model
-    mapper = inspect(model, raiseerr=False)
-    if mapper is None or not isinstance(getattr(mapper, "local_table", None), Table):
+    table = getattr(inspect(model, raiseerr=False), "local_table", None)
+    if not isinstance(table, Table):
         raise BulkInputError(f"{model!r} is neither a mapped class nor a Table")
-    return mapper.local_table  # type: ignore[no-any-return]
+    return table
 
 
 def plan_rows(

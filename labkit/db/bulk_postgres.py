@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from operator import length_hint
 from typing import Any
 
 from sqlalchemy import Integer, text
@@ -76,7 +77,8 @@ def _copy(connection: Connection, target: str, schema: str | None, names: list[s
                 for row in remaining:
                     write(row)
             except Exception as error:  # a value the driver cannot encode; its index, at no cost per row
-                error.labkit_row = len(rows) - remaining.__length_hint__() - 1  # type: ignore[attr-defined]
+                # tag the driver's own exception (re-raised as is) with the row; `_failed_row` reads it
+                error.labkit_row = len(rows) - length_hint(remaining) - 1  # type: ignore[attr-defined]
                 raise
         statement_text = statement.as_string(driver)
     observe(connection, statement_text, {"rows": len(rows)}, time.perf_counter() - start)
@@ -143,7 +145,9 @@ def staged_merge(
     conflict_columns: list[str] | None = None,
 ) -> int:
     """COPY rows into a temporary table, then UPDATE … FROM it or INSERT … ON CONFLICT from it."""
-    q = lambda key: _quote(connection, plan.table.columns[key].name)  # noqa: E731
+    def q(key: str) -> str:
+        return _quote(connection, plan.table.columns[key].name)
+
     target = _qualified(plan, connection)
     stage = f"labkit_stage_{uuid.uuid4().hex[:12]}"
     names = [plan.table.columns[key].name for key in plan.columns]

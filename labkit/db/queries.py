@@ -38,7 +38,7 @@ Filters = Mapping[str, Any]
 
 
 def _mapper(model: type) -> Mapper[Any]:
-    return inspect(model)  # type: ignore[no-any-return]
+    return inspect(model)
 
 
 def _column(model: type, name: str, kind: str = "column", *, core: bool = False) -> Any:

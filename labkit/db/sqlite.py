@@ -49,7 +49,7 @@ def use_explicit_begin(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         # on the driver cursor, like psycopg's implicit BEGIN: not a statement monitors count
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = connection.connection.cursor()
         cursor.execute("BEGIN")
         cursor.close()
 

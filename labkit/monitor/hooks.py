@@ -12,26 +12,38 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Dialect, Engine, ExecutionContext
+from sqlalchemy.engine.interfaces import DBAPICursor
 
-__all__ = ["Recorder", "watch", "unwatch", "observe"]
+__all__ = ["StatementContext", "Recorder", "watch", "unwatch", "observe"]
 
 _LOCK = threading.Lock()
 
 
-class Recorder(Protocol):
-    """What a hook tells: the statement, its parameters, whether executemany, the seconds taken."""
+class StatementContext(Protocol):
+    """The part of SQLAlchemy's execution context a recorder may read: the connection that ran it."""
 
-    def record(self, statement: str, parameters: Any, executemany: bool, seconds: float, context: Any) -> None:
+    @property
+    def root_connection(self) -> Connection: ...
+
+
+class Recorder(Protocol):
+    """What a hook tells: the statement, its parameters, whether executemany, the seconds taken.
+
+    `parameters` are the driver's own (a tuple, a dict or a list of them, by paramstyle).
+    """
+
+    def record(self, statement: str, parameters: Any, executemany: bool, seconds: float,
+               context: StatementContext) -> None:
         ...
 
 
 class _DialectHook:
-    def __init__(self, dialect: Any) -> None:
+    def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self.by_engine: dict[Engine, tuple[Recorder, ...]] = {}
 
-    def _run(self, context: Any, statement: str, parameters: Any, executemany: bool,
+    def _run(self, context: StatementContext, statement: str, parameters: Any, executemany: bool,
              execute: Callable[[], None]) -> bool:
         connection = context.root_connection
         recorders = self.by_engine.get(connection.engine)
@@ -46,28 +58,29 @@ class _DialectHook:
             recorder.record(statement, parameters, executemany, seconds, context)
         return True
 
-    def do_execute(self, cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    def do_execute(self, cursor: DBAPICursor, statement: str, parameters: Any, context: ExecutionContext) -> bool:
         return self._run(context, statement, parameters, False,
                          lambda: self.dialect.do_execute(cursor, statement, parameters, context))
 
-    def do_executemany(self, cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    def do_executemany(self, cursor: DBAPICursor, statement: str, parameters: Any,
+                       context: ExecutionContext) -> bool:
         return self._run(context, statement, parameters, True,
                          lambda: self.dialect.do_executemany(cursor, statement, parameters, context))
 
-    def do_execute_no_params(self, cursor: Any, statement: str, context: Any) -> bool:
+    def do_execute_no_params(self, cursor: DBAPICursor, statement: str, context: ExecutionContext) -> bool:
         return self._run(context, statement, None, False,
                          lambda: self.dialect.do_execute_no_params(cursor, statement, context))
 
 
 def _hook(engine: Engine) -> _DialectHook:
     dialect = engine.dialect
-    hook = dialect.__dict__.get("_labkit_hook")
+    hook: _DialectHook | None = dialect.__dict__.get("_labkit_hook")
     if hook is None:
         hook = _DialectHook(dialect)
         for name in ("do_execute", "do_executemany", "do_execute_no_params"):
             event.listen(engine, name, getattr(hook, name))
         dialect.__dict__["_labkit_hook"] = hook
-    return hook  # type: ignore[no-any-return]
+    return hook
 
 
 def watch(engine: Engine, recorder: Recorder) -> None:
@@ -82,7 +95,7 @@ def watch(engine: Engine, recorder: Recorder) -> None:
 def unwatch(engine: Engine, recorder: Recorder) -> None:
     """Stop telling `recorder` about `engine`'s statements."""
     with _LOCK:
-        hook = engine.dialect.__dict__.get("_labkit_hook")
+        hook: _DialectHook | None = engine.dialect.__dict__.get("_labkit_hook")
         if hook is None:
             return
         left = tuple(r for r in hook.by_engine.get(engine, ()) if r is not recorder)
@@ -95,13 +108,13 @@ def unwatch(engine: Engine, recorder: Recorder) -> None:
 class _Context:
     """The part of an execution context a recorder reads, for statements run past SQLAlchemy."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Connection) -> None:
         self.root_connection = connection
 
 
-def observe(connection: Any, statement: str, parameters: Any, seconds: float) -> None:
+def observe(connection: Connection, statement: str, parameters: Any, seconds: float) -> None:
     """Tell the monitors of `connection`'s engine about a statement the driver ran directly (COPY)."""
-    hook = connection.engine.dialect.__dict__.get("_labkit_hook")
+    hook: _DialectHook | None = connection.engine.dialect.__dict__.get("_labkit_hook")
     recorders = hook.by_engine.get(connection.engine) if hook is not None else None
     for recorder in recorders or ():
         recorder.record(statement, parameters, False, seconds, _Context(connection))

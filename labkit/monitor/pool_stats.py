@@ -106,9 +106,10 @@ def _call(pool: Pool, name: str) -> int:
 def pool_stats(engine: Engine | AsyncEngine) -> PoolSnapshot:
     """A snapshot of the engine's pool; counters exist once the engine came from labkit.db."""
     pool = engine.pool if isinstance(engine, Engine) else engine.sync_engine.pool
-    stats = getattr(pool, "labkit_stats", None)
+    stats: PoolStats | None = getattr(pool, "labkit_stats", None)
     if stats is None:
         stats = PoolStats()
         stats.listen(pool)
+        # a pool not built by labkit.db gets the attribute labkit's own pools declare
         pool.labkit_stats = stats  # type: ignore[attr-defined]
     return stats.snapshot(pool)

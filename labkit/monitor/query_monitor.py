@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from labkit.monitor.callsite import call_site
-from labkit.monitor.hooks import unwatch, watch
+from labkit.monitor.hooks import StatementContext, unwatch, watch
 from labkit.monitor.normalize import is_select, normalize_sql
 from labkit.monitor.pool_stats import PoolSnapshot, pool_stats
 from labkit.monitor.scopes import QueryScope
@@ -104,7 +104,8 @@ class QueryMonitor:
 
     # --- events ------------------------------------------------------------------------
 
-    def record(self, statement: str, parameters: Any, executemany: bool, seconds: float, context: Any) -> None:
+    def record(self, statement: str, parameters: Any, executemany: bool, seconds: float,
+               context: StatementContext) -> None:
         """Count and time one statement, feed the open scopes, log it if slow (called by the hook)."""
         normalized = normalize_sql(statement)
         with self._lock:

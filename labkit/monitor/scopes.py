@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from labkit.errors import NPlusOneDetected, QueryCountExceeded
@@ -55,7 +56,8 @@ class QueryScope:
         """Every repeated SELECT found, most repeated first."""
         return sorted(self.findings.values(), key=lambda f: -f.count)
 
-    def record(self, statement: str, normalized: str, seconds: float, select: bool, site: object) -> None:
+    def record(self, statement: str, normalized: str, seconds: float, select: bool,
+               site: Callable[[], str]) -> None:
         """Add one statement; `site` is called (it is costly) only when a finding is made."""
         self.statements.append(SeenStatement(statement, normalized, seconds))
         if not select:
@@ -66,7 +68,7 @@ class QueryScope:
         if finding is not None:
             finding.count = seen
         elif seen >= self.n_plus_one_threshold:
-            self.findings[normalized] = NPlusOneFinding(normalized, seen, site())  # type: ignore[operator]
+            self.findings[normalized] = NPlusOneFinding(normalized, seen, site())
 
     def check(self) -> None:
         """Raise if the scope broke its query budget, or held an N+1 and was told to raise."""
