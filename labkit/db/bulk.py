@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Boolean, Float, Integer, String, insert, select, tuple_, update
+from sqlalchemy import Boolean, Float, Insert, Integer, String, Table, Update, insert, select, tuple_, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Dialect
@@ -37,7 +37,7 @@ _NATIVE = (Integer, String, Float, Boolean)  # types sqlite3 stores as given, no
 
 def bulk_insert(
     session: Session,
-    model: Any,
+    model: type[Any] | Table,
     records: Iterable[Mapping[str, Any]],
     *,
     batch_size: int = 1000,
@@ -79,7 +79,7 @@ def bulk_insert(
 
 def bulk_update(
     session: Session,
-    model: Any,
+    model: type[Any] | Table,
     updates: Iterable[Mapping[str, Any]],
     *,
     batch_size: int = 500,
@@ -111,14 +111,14 @@ def bulk_update(
     return written
 
 
-async def bulk_insert_async(session: AsyncSession, model: Any, records: Iterable[Mapping[str, Any]],
+async def bulk_insert_async(session: AsyncSession, model: type[Any] | Table, records: Iterable[Mapping[str, Any]],
                             **options: Any) -> int:
     """`bulk_insert` for an AsyncSession (asyncpg COPY, aiosqlite executemany); loaded objects refreshed."""
     options.setdefault("loaded", "refresh")  # an async session cannot lazy-load an expired attribute
     return await session.run_sync(bulk_insert, model, records, **options)
 
 
-async def bulk_update_async(session: AsyncSession, model: Any, updates: Iterable[Mapping[str, Any]],
+async def bulk_update_async(session: AsyncSession, model: type[Any] | Table, updates: Iterable[Mapping[str, Any]],
                             **options: Any) -> int:
     """`bulk_update` for an AsyncSession; loaded objects refreshed."""
     options.setdefault("loaded", "refresh")
@@ -299,7 +299,7 @@ def _core_update(connection: Connection, plan: BulkPlan, batch_size: int) -> int
     return _core_batches(connection, plan, statement, names, batch_size, "bulk_update")
 
 
-def _core_batches(connection: Connection, plan: BulkPlan, statement: Any, names: list[str],
+def _core_batches(connection: Connection, plan: BulkPlan, statement: Insert | Update, names: list[str],
                   batch_size: int, operation: str) -> int:
     count = 0
     for start in range(0, len(plan.rows), batch_size):

@@ -29,7 +29,7 @@ class BulkPlan:
         return self.table.name
 
 
-def table_of(model: Any) -> Table:
+def table_of(model: type[Any] | Table) -> Table:
     """The Table behind a mapped class (or the Table itself)."""
     if isinstance(model, Table):
         return model
@@ -40,7 +40,7 @@ def table_of(model: Any) -> Table:
 
 
 def plan_rows(
-    model: Any,
+    model: type[Any] | Table,
     records: Iterable[Mapping[str, Any]],
     *,
     operation: str,

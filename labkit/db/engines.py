@@ -12,9 +12,11 @@ from typing import Any, Literal
 
 import psycopg
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, create_engine, make_url
+from sqlalchemy.engine import Dialect, Engine, create_engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.engine.url import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from labkit.db.pools import TimedAsyncQueuePool, TimedNullPool, TimedQueuePool
 from labkit.db.sqlite import tune_sqlite, use_explicit_begin
@@ -137,7 +139,8 @@ def _translate_unreachable(engine: Engine, url: URL) -> None:
     where = f"{host}:{url.port or 5432}"
 
     @event.listens_for(engine, "do_connect")
-    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    def _connect(dialect: Dialect, _record: ConnectionPoolEntry, cargs: tuple[Any, ...],
+                 cparams: dict[str, Any]) -> DBAPIConnection:
         try:
             return dialect.connect(*cargs, **cparams)
         except Exception as error:

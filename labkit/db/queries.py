@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Integer, Select, and_, bindparam, false, inspect, select
-from sqlalchemy.orm import Mapper, joinedload, selectinload
+from sqlalchemy.orm import Mapper, RelationshipProperty, joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList
@@ -238,7 +238,8 @@ def _projection(model: type, fields: tuple[str, ...]) -> tuple[Select[Any], dict
     return select(*labelled).select_from(joined), columns
 
 
-def _outer_join(joined: FromClause, prop: Any, parent: FromClause, target: FromClause, key: str) -> FromClause:
+def _outer_join(joined: FromClause, prop: RelationshipProperty[Any], parent: FromClause, target: FromClause,
+                key: str) -> FromClause:
     """LEFT OUTER JOIN along a relationship made of column equalities (foreign keys)."""
     if not _plain_equalities(prop):
         raise UnknownFieldError(prop.parent.class_.__name__, "plain relationship for rows()", key,
@@ -247,28 +248,31 @@ def _outer_join(joined: FromClause, prop: Any, parent: FromClause, target: FromC
         return joined.outerjoin(target, _equal(parent, target, prop.local_remote_pairs))
     link = prop.secondary.alias(f"{key.replace('.', '_')}_link")
     to_link = _equal(parent, link, prop.synchronize_pairs)
-    to_target = _equal(target, link, prop.secondary_synchronize_pairs)
+    to_target = _equal(target, link, prop.secondary_synchronize_pairs or ())  # set whenever `secondary` is
     # flat LEFT JOINs, as written by hand: the planner can push filters on the parent down
     # (a nested "LEFT JOIN (link JOIN target)" cannot); equivalent while foreign keys hold
     return joined.outerjoin(link, to_link).outerjoin(target, to_target)
 
 
-def _equal(left: FromClause, right: FromClause, pairs: Sequence[tuple[Any, Any]]) -> ColumnElement[bool]:
+def _equal(left: FromClause, right: FromClause,
+           pairs: Sequence[tuple[ColumnElement[Any], ColumnElement[Any]]]) -> ColumnElement[bool]:
     """`left.a = right.b AND …` for column pairs given against the underlying tables."""
     terms: list[ColumnElement[bool]] = []
     for a, b in pairs:
-        left_column, right_column = left.corresponding_column(a), right.corresponding_column(b)
+        # SQLAlchemy types the pairs as ColumnElement, corresponding_column wants a KeyedColumnElement;
+        # the pairs of a relationship `_plain_equalities` admits are Columns, which are both
+        left_column, right_column = left.corresponding_column(a), right.corresponding_column(b)  # type: ignore[arg-type]
         if left_column is None or right_column is None:
             raise ValueError(f"cannot join {left.description} to {right.description} on {a} = {b}")
         terms.append(left_column == right_column)
     return and_(*terms)
 
 
-def _plain_equalities(prop: Any) -> bool:
+def _plain_equalities(prop: RelationshipProperty[Any]) -> bool:
     """True when the relationship's join conditions hold nothing but column = column terms."""
     for condition, pairs in ((prop.primaryjoin, prop.synchronize_pairs if prop.secondary is not None
                               else prop.local_remote_pairs),
-                             (prop.secondaryjoin, prop.secondary_synchronize_pairs)):
+                             (prop.secondaryjoin, prop.secondary_synchronize_pairs or ())):
         if condition is None:
             continue
         terms = condition.clauses if isinstance(condition, BooleanClauseList) else [condition]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Row, Select, func, inspect, literal_column, select
+from sqlalchemy import Column, Row, Select, func, inspect, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -17,35 +17,37 @@ from labkit.db.queries import Filters, load_options, select_models, select_rows,
 __all__ = ["BaseRepository", "AsyncBaseRepository"]
 
 M = TypeVar("M")
+S = TypeVar("S", Session, AsyncSession)
 
 
-class _Shape(Generic[M]):
-    """What both flavours share: the model and how to build their statements."""
+class _Shape(Generic[M, S]):
+    """What both flavours share: the model, the session handed in, and how to build their statements."""
 
     model: type[M]
+    session: S
 
-    def __init__(self, session: Any, model: type[M] | None = None) -> None:
+    def __init__(self, session: S, model: type[M] | None = None) -> None:
         if model is not None:
             self.model = model
         if getattr(self, "model", None) is None:
             raise TypeError(f"{type(self).__name__} needs a model: pass model= or set the class attribute")
         self.session = session
 
-    def _key_column(self) -> Any:
-        keys = inspect(self.model).primary_key
+    def _key_column(self) -> Column[Any]:
+        keys: tuple[Column[Any], ...] = inspect(self.model).primary_key
         if len(keys) != 1:
             raise TypeError(f"{self.model.__name__} has a composite key; get_many needs a single-column key")
         return keys[0]
 
-    def _many(self, ids: Sequence[Any], load_relationships: Sequence[str]) -> Any:
+    def _many(self, ids: Sequence[Any], load_relationships: Sequence[str]) -> Select[Any]:
         column = self._key_column()
         return select(self.model).where(column.in_(list(ids))).options(
             *load_options(self.model, load_relationships))
 
-    def _count(self, filters: Filters | None) -> Any:
+    def _count(self, filters: Filters | None) -> Select[Any]:
         return select(func.count()).select_from(self.model).where(*where_clauses(self.model, filters))
 
-    def _exists(self, filters: Filters | None) -> Any:
+    def _exists(self, filters: Filters | None) -> Select[Any]:
         inner: Select[Any] = select(literal_column("1")).select_from(self.model)
         inner = inner.where(*where_clauses(self.model, filters))
         return select(inner.exists())
@@ -56,10 +58,8 @@ class _Shape(Generic[M]):
         return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
 
 
-class BaseRepository(_Shape[M]):
+class BaseRepository(_Shape[M, Session]):
     """Sync repository for one model; subclass it with `model = Student` or pass `model=`."""
-
-    session: Session
 
     def get(self, id: Any, *, load_relationships: Sequence[str] = ()) -> M | None:  # noqa: A002
         """The object with this primary key, or None."""
@@ -102,10 +102,8 @@ class BaseRepository(_Shape[M]):
         return obj
 
 
-class AsyncBaseRepository(_Shape[M]):
+class AsyncBaseRepository(_Shape[M, AsyncSession]):
     """The same repository over an AsyncSession."""
-
-    session: AsyncSession
 
     async def get(self, id: Any, *, load_relationships: Sequence[str] = ()) -> M | None:  # noqa: A002
         """The object with this primary key, or None."""

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 __all__ = ["SQLITE_PRAGMAS", "tune_sqlite", "use_explicit_begin", "read_pragmas"]
 
@@ -28,7 +30,7 @@ def tune_sqlite(engine: Engine, pragmas: Mapping[str, Any] = SQLITE_PRAGMAS) -> 
     statements = [f"PRAGMA {name}={value}" for name, value in pragmas.items()]
 
     @event.listens_for(engine, "connect")
-    def _apply(dbapi_connection: Any, _record: Any) -> None:
+    def _apply(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         cursor = dbapi_connection.cursor()
         for statement in statements:
             cursor.execute(statement)
@@ -43,7 +45,8 @@ def use_explicit_begin(engine: Engine) -> None:
     """
 
     @event.listens_for(engine, "connect")
-    def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
+    def _autocommit_driver(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # sqlite3's connection or aiosqlite's adapter of it: both have `isolation_level`
         dbapi_connection.isolation_level = None
 
     @event.listens_for(engine, "begin")
