@@ -15,9 +15,12 @@ __all__ = [
     "UnserializableValue",
     "DatabaseUnreachable",
     "PoolExhausted",
+    "DatabaseArgumentError",
+    "RepositoryModelError",
     "UnknownFieldError",
     "BulkInputError",
     "BulkWriteError",
+    "MonitorArgumentError",
     "QueryCountExceeded",
     "NPlusOneDetected",
 ]
@@ -86,6 +89,14 @@ class PoolExhausted(LabkitError, TimeoutError):
     """No pooled connection became free within the pool timeout; the message shows the pool."""
 
 
+class DatabaseArgumentError(LabkitError, ValueError):
+    """An argument of labkit.db (engine profile, limit, offset, fields) is not usable; the message names it."""
+
+
+class RepositoryModelError(LabkitError, TypeError):
+    """A repository has no model, or its model cannot serve the call (a composite key where one column is needed)."""
+
+
 class UnknownFieldError(LabkitError, ValueError):
     """A filter, ordering, relationship or record key names no column of the model."""
 
@@ -108,6 +119,10 @@ class BulkWriteError(LabkitError, RuntimeError):
         self.row = row
         self.batch = batch
         super().__init__(message)
+
+
+class MonitorArgumentError(LabkitError, ValueError):
+    """An argument of labkit.monitor (such as the N+1 threshold) is not usable; the message names it."""
 
 
 class QueryCountExceeded(LabkitError, AssertionError):

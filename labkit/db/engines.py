@@ -20,7 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from labkit.db.pools import TimedAsyncQueuePool, TimedNullPool, TimedQueuePool
 from labkit.db.sqlite import tune_sqlite, use_explicit_begin
-from labkit.errors import DatabaseUnreachable, SettingsError
+from labkit.errors import DatabaseArgumentError, DatabaseUnreachable, SettingsError
 from labkit.secrets import mask_text, mask_url, url_secrets
 from labkit.settings import Settings
 
@@ -99,7 +99,7 @@ def make_async_engine(
 
 def _engine_kwargs(settings: Settings, url: URL, profile: str, *, asyncio: bool) -> dict[str, Any]:
     if profile not in _PROFILES:
-        raise ValueError(f"profile={profile!r} is not valid: expected one of {', '.join(_PROFILES)}")
+        raise DatabaseArgumentError(f"profile={profile!r} is not valid: expected one of {', '.join(_PROFILES)}")
     kw: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         if asyncio:

@@ -18,7 +18,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList
 from sqlalchemy.sql.selectable import FromClause
 
-from labkit.errors import UnknownFieldError
+from labkit.errors import DatabaseArgumentError, UnknownFieldError
 
 __all__ = ["Range", "Filters", "where_clauses", "load_options", "order_clauses", "select_models",
            "select_rows"]
@@ -124,7 +124,7 @@ def select_models(model: type, *, filters: Filters | None = None, load_relations
 def _page(statement: Select[Any], limit: int | None, offset: int | None) -> Select[Any]:
     for name, value in (("limit", limit), ("offset", offset)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise ValueError(f"{name}={value!r} is not valid: expected an integer >= 0")
+            raise DatabaseArgumentError(f"{name}={value!r} is not valid: expected an integer >= 0")
     if limit is not None:
         statement = statement.limit(limit)
     if offset is not None:
@@ -142,7 +142,7 @@ def select_rows(model: type, fields: Sequence[str], *, filters: Filters | None =
     paging) and reused, so SQLAlchemy's compiled cache is hit without re-walking it.
     """
     if not fields:
-        raise ValueError("fields is empty: name at least one column, e.g. ['id']")
+        raise DatabaseArgumentError(f"fields={fields!r} is not valid: expected at least one column name, e.g. ['id']")
     _page(select(), limit, offset)  # validates limit and offset
     shape, params = _filter_shape(model, filters)
     ordering = (order_by,) if isinstance(order_by, str) else tuple(order_by or ())
@@ -263,7 +263,8 @@ def _equal(left: FromClause, right: FromClause,
         # the pairs of a relationship `_plain_equalities` admits are Columns, which are both
         left_column, right_column = left.corresponding_column(a), right.corresponding_column(b)  # type: ignore[arg-type]
         if left_column is None or right_column is None:
-            raise ValueError(f"cannot join {left.description} to {right.description} on {a} = {b}")
+            raise DatabaseArgumentError(f"cannot join {left.description} to {right.description} on {a} = {b}: "
+                                        "rows() follows relationships whose join is column equalities between them")
         terms.append(left_column == right_column)
     return and_(*terms)
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from labkit.db.queries import Filters, load_options, select_models, select_rows, where_clauses
+from labkit.errors import RepositoryModelError
 
 __all__ = ["BaseRepository", "AsyncBaseRepository"]
 
@@ -30,13 +31,16 @@ class _Shape(Generic[M, S]):
         if model is not None:
             self.model = model
         if getattr(self, "model", None) is None:
-            raise TypeError(f"{type(self).__name__} needs a model: pass model= or set the class attribute")
+            raise RepositoryModelError(f"{type(self).__name__} needs a model: pass model= or set the class attribute")
         self.session = session
 
     def _key_column(self) -> Column[Any]:
         keys: tuple[Column[Any], ...] = inspect(self.model).primary_key
         if len(keys) != 1:
-            raise TypeError(f"{self.model.__name__} has a composite key; get_many needs a single-column key")
+            raise RepositoryModelError(
+                f"{self.model.__name__} has a composite key ({', '.join(c.key for c in keys)}); "
+                "get_many needs a single-column key"
+            )
         return keys[0]
 
     def _many(self, ids: Sequence[Any], load_relationships: Sequence[str]) -> Select[Any]:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from labkit.errors import MonitorArgumentError
 from labkit.monitor.callsite import call_site
 from labkit.monitor.hooks import StatementContext, unwatch, watch
 from labkit.monitor.normalize import is_select, normalize_sql
@@ -65,7 +66,9 @@ class QueryMonitor:
     ) -> None:
         settings = settings or Settings.from_env()
         if n_plus_one_threshold < 2:
-            raise ValueError(f"n_plus_one_threshold={n_plus_one_threshold!r} is not valid: expected >= 2")
+            raise MonitorArgumentError(
+                f"n_plus_one_threshold={n_plus_one_threshold!r} is not valid: expected an integer >= 2"
+            )
         self.slow_log = SlowQueryLog(
             slow_log_path or Path(settings.log_dir) / "slow_queries.log",
             settings.slow_query_ms if slow_query_ms is None else slow_query_ms,

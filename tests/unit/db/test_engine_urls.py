@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from labkit.db import database_url, make_engine
-from labkit.errors import SettingsError
+from labkit.errors import DatabaseArgumentError, SettingsError
 from labkit.settings import Settings
 
 
@@ -33,7 +33,13 @@ def test_missing_database_url_names_the_variable() -> None:
 
 
 def test_unknown_profile_lists_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match=r"profile='fast' is not valid: expected one of optimized, baseline"):
+    expected = r"profile='fast' is not valid: expected one of optimized, baseline"
+    with pytest.raises(DatabaseArgumentError, match=expected):
+        make_engine(Settings(), url="sqlite://", profile="fast")  # type: ignore[arg-type]
+
+
+def test_an_unknown_profile_is_still_a_value_error_for_callers() -> None:
+    with pytest.raises(ValueError):
         make_engine(Settings(), url="sqlite://", profile="fast")  # type: ignore[arg-type]
 
 

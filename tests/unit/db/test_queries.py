@@ -8,7 +8,7 @@ from sqlalchemy.orm.strategy_options import Load
 
 from labkit.db import Range
 from labkit.db.queries import load_options, select_models, select_rows
-from labkit.errors import UnknownFieldError
+from labkit.errors import DatabaseArgumentError, UnknownFieldError
 from labkit.lab.demo import Student
 
 
@@ -36,8 +36,18 @@ def test_unknown_order_by_column_lists_the_valid_ones() -> None:
 
 
 def test_negative_limit_is_rejected() -> None:
-    with pytest.raises(ValueError, match=r"limit=-1 is not valid"):
+    with pytest.raises(DatabaseArgumentError, match=r"limit=-1 is not valid: expected an integer >= 0"):
         select_models(Student, limit=-1)
+
+
+def test_a_bad_offset_is_rejected_as_a_value_error_too() -> None:
+    with pytest.raises(ValueError, match=r"offset='2' is not valid"):
+        select_rows(Student, ["id"], offset="2")  # type: ignore[arg-type]
+
+
+def test_rows_projection_needs_at_least_one_field() -> None:
+    with pytest.raises(DatabaseArgumentError, match=r"fields=\[\] is not valid: expected at least one column name"):
+        select_rows(Student, [])
 
 
 def test_collections_use_selectinload_and_one_to_one_joinedload() -> None:

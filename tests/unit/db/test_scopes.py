@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from labkit.errors import NPlusOneDetected, QueryCountExceeded
-from labkit.monitor import QueryScope
+from labkit.errors import MonitorArgumentError, NPlusOneDetected, QueryCountExceeded
+from labkit.monitor import QueryMonitor, QueryScope
 from labkit.monitor.slow_log import mask_parameters
+from labkit.settings import Settings
 
 
 def feed(scope: QueryScope, statements: list[str]) -> None:
@@ -37,3 +40,10 @@ def test_budget_lists_statements_and_truncates_long_lists() -> None:
 def test_parameters_are_masked_to_their_types() -> None:
     assert mask_parameters({"pw": "hunter2", "n": 3}) == {"pw": "str", "n": "int"}
     assert mask_parameters([("a", 1), ("b", 2)], executemany=True) == {"executemany": 2, "first": ["str", "int"]}
+
+
+def test_a_monitor_rejects_an_n_plus_one_threshold_below_two(tmp_path: Path) -> None:
+    with pytest.raises(MonitorArgumentError, match=r"n_plus_one_threshold=1 is not valid: expected an integer >= 2"):
+        QueryMonitor(Settings(log_dir=tmp_path), n_plus_one_threshold=1)
+    with pytest.raises(ValueError):
+        QueryMonitor(Settings(log_dir=tmp_path), n_plus_one_threshold=0)
