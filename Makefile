@@ -47,9 +47,10 @@ check-reports: $(STAMP) ## Open reports/index.html and every report in headless 
 browser: ## Install Debian's Chromium for the browser check (needs root and apt)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
-lint: $(STAMP) ## Check style and types with ruff and mypy
+lint: $(STAMP) ## Check style with ruff, the library with mypy --strict, the lab with mypy
 	$(BIN)/ruff check labkit tests
-	$(BIN)/mypy labkit
+	$(BIN)/mypy --strict labkit/__init__.py labkit/errors.py labkit/settings.py labkit/secrets.py labkit/db labkit/monitor
+	$(BIN)/mypy labkit/lab
 
 clean: ## Stop embedded servers; remove the venv, results, reports and caches
 	-@test -x $(BIN)/labkit && $(BIN)/labkit services down
