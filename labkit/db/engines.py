@@ -48,7 +48,7 @@ def database_url(
             url = f"sqlite:///{Path(settings.sqlite_path)}"
         elif settings.database_url is None:
             raise SettingsError(
-                "DATABASE_URL", "", "a PostgreSQL URL here (labkit.lab.services resolves an embedded one)"
+                "DATABASE_URL", "", "a PostgreSQL URL (or pass url= or backend=\"sqlite\")"
             )
         else:
             url = settings.database_url
