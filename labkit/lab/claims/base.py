@@ -10,7 +10,8 @@ from labkit.lab.bench.results import Results
 from labkit.lab.bench.stats import Ratio, ratio_of_medians, summarize
 from labkit.lab.errors import ResultsError
 
-__all__ = ["Verdict", "Figure", "Finding", "Claim", "figure_of", "ratio_of", "speedup_verdict", "close_call"]
+__all__ = ["Verdict", "Figure", "Finding", "Claim", "figure_of", "ratio_of", "ratio_text", "speedup_verdict",
+           "close_call"]
 
 Verdict = Literal["confirmed", "not reproduced", "depends", "pending"]
 
@@ -24,9 +25,10 @@ class Figure:
     ci_high: float
     unit: str
 
-    def format(self, digits: int = 3) -> str:
-        low, high = _number(self.ci_low, digits), _number(self.ci_high, digits)
-        return f"{_number(self.value, digits)} {self.unit} [{low}, {high}]"
+    def format(self, digits: int = 3, *, ci: bool = True) -> str:
+        """`12.3 ms [11.9, 12.8]`, or `12.3 ms` without the CI."""
+        shown = f"{_number(self.value, digits)} {self.unit}"
+        return f"{shown} [{_number(self.ci_low, digits)}, {_number(self.ci_high, digits)}]" if ci else shown
 
 
 def _number(value: float, digits: int) -> str:
@@ -63,10 +65,25 @@ class Claim:
     experiment: str
     evaluate: Callable[[Results], Finding] | None = field(default=None, compare=False)
 
+    @property
+    def seed_text(self) -> str:
+        """The seed's figures in one phrase: `300ms → 120ms, -60%` or `goal < 200ms, reported 120ms`."""
+        if self.table == "targets":
+            return f"{self.seed_before}, reported {self.seed_after}"
+        figures = " → ".join(part for part in (self.seed_before, self.seed_after) if part)
+        if figures and self.seed_change:
+            return f"{figures}, {self.seed_change}"
+        return figures or self.seed_change
+
 
 def speedup_verdict(ratio: Ratio, claimed_ratio: float) -> Verdict:
     """`confirmed` when the measured after/before ratio is at least as good as the claimed one."""
     return "confirmed" if ratio.value <= claimed_ratio else "not reproduced"
+
+
+def ratio_text(ratio: Ratio) -> str:
+    """`0.412× [0.38, 0.45]`: an after/before ratio and its CI to three significant digits."""
+    return f"{ratio.value:.3g}× [{ratio.ci_low:.3g}, {ratio.ci_high:.3g}]"
 
 
 def close_call(ratio: Ratio, claimed_ratio: float) -> str:
