@@ -57,8 +57,8 @@ def test_a_claim_whose_evaluator_raises_is_pending_with_the_reason(
     row = styler.data.iloc[0]  # type: ignore[attr-defined]
     assert (row["seed claim"], row["verdict"]) == ("500MB → 350MB, -30%", "pending")
     assert "postgresql was not in backends" in row["why"]
-    assert "- **Memory Usage** (seed 500MB → 350MB, -30%): **pending**; run " in markdown
-    assert "postgresql was not in backends" in markdown
+    assert ("- **Memory Usage** (seed 500MB → 350MB, -30%): **pending**; the run cannot judge it: "
+            "postgresql was not in backends.") in markdown
 
 
 def test_the_sentences_count_verdicts_and_set_our_figures_beside_the_seed(

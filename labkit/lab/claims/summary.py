@@ -71,7 +71,7 @@ def _judge(claim: Claim, results: Results | None) -> Finding:
     try:
         finding = claim.evaluate(results)
     except (ResultsError, KeyError, ValueError) as exc:
-        finding = Finding("pending", f"pending: run {results.run_id} of {claim.experiment} lacks it ({exc})")
+        finding = Finding("pending", f"pending: the run cannot judge it: {exc}")
     return replace(finding, run_id=finding.run_id or results.run_id)
 
 
