@@ -101,10 +101,16 @@ def styled_verdicts(table: pd.DataFrame, columns: Sequence[str]) -> Any:
     """`columns` of a `claims_table` for display, each verdict in its colour, no index, text read left to right."""
     from labkit.lab.report.plots import VERDICT_COLORS
 
-    return table[list(columns)].style.hide(axis="index").map(
-        lambda v: f"color: {VERDICT_COLORS[v]}; font-weight: bold" if v in VERDICT_COLORS else "",
-        subset=["verdict"],
-    ).set_table_styles([{"selector": "th, td", "props": "text-align: left; vertical-align: top;"}])
+    shown = table[list(columns)]
+    # The long "why" column would squeeze the short ones into a word per line.
+    widths = {c: [{"selector": "td", "props": "min-width: 7em;"}] for c in shown.columns if c not in ("why", "verdict")}
+    return (
+        shown.style.hide(axis="index")
+        .map(lambda v: f"color: {VERDICT_COLORS[v]}; font-weight: bold; white-space: nowrap"
+             if v in VERDICT_COLORS else "", subset=["verdict"])
+        .set_table_styles([{"selector": "th, td", "props": "text-align: left; vertical-align: top;"}])
+        .set_table_styles(widths, overwrite=False)
+    )
 
 
 def verdict_counts(evaluated: Iterable[tuple[Claim, Finding]]) -> dict[str, int]:
