@@ -57,7 +57,7 @@ def test_a_claim_whose_evaluator_raises_is_pending_with_the_reason(
     row = styler.data.iloc[0]  # type: ignore[attr-defined]
     assert (row["seed claim"], row["verdict"]) == ("500MB → 350MB, -30%", "pending")
     assert "postgresql was not in backends" in row["why"]
-    assert ("- **Memory Usage** (seed 500MB → 350MB, -30%): **pending**; the run cannot judge it: "
+    assert ("- **Memory Usage** (seed: 500MB → 350MB, -30%): **pending**; the run cannot judge it: "
             "postgresql was not in backends.") in markdown
 
 
@@ -71,7 +71,7 @@ def test_the_sentences_count_verdicts_and_set_our_figures_beside_the_seed(
     monkeypatch.setitem(memory_claims.EVALUATORS, "memory_usage", confirmed)
     styler, markdown = _shown(_run(tmp_path, "07_memory"))
     assert markdown.splitlines()[0] == "This run judges 2 of the seed's claims: 1 confirmed, 1 pending."
-    assert "- **Memory Usage** (seed 500MB → 350MB, -30%): **confirmed**; ours 500 MB → 300 MB." in markdown
+    assert "- **Memory Usage** (seed: 500MB → 350MB, -30%): **confirmed**; ours 500 MB → 300 MB." in markdown
     assert styler.data.iloc[0]["our after"] == "300 MB [295, 305]"  # type: ignore[attr-defined]
 
 

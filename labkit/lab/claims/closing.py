@@ -47,7 +47,7 @@ def _sentences(evaluated: Iterable[tuple[Claim, Finding]]) -> str:
 
 
 def _sentence(claim: Claim, finding: Finding) -> str:
-    said = f"**{claim.metric}** (seed {claim.seed_text}): **{finding.verdict}**"
+    said = f"**{claim.metric}** (seed: {claim.seed_text}): **{finding.verdict}**"
     if finding.verdict == "pending":
         return f"{said}; {finding.detail.removeprefix('pending: ')}."
     ours = ""
