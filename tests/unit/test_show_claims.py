@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -11,7 +12,7 @@ from labkit.lab.bench import ExperimentRun, Measurement, load_results
 from labkit.lab.bench.results import Results
 from labkit.lab.claims import SEED_CLAIMS, Figure, Finding, show_claims
 from labkit.lab.errors import ResultsError
-from labkit.lab.experiments import EXPERIMENTS
+from labkit.lab.experiments import EXPERIMENTS, claims_modules
 from labkit.lab.experiments.memory import claims as memory_claims
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,3 +79,22 @@ def test_the_sentences_count_verdicts_and_set_our_figures_beside_the_seed(
 def test_a_run_of_an_experiment_without_claims_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ResultsError, match="00_environment.*judges no claim"):
         show_claims(_run(tmp_path, "00_environment"), show=lambda _: None)
+
+
+@pytest.mark.parametrize("name", JUDGING)
+def test_the_notebook_ends_with_show_claims(name: str) -> None:
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code[-1].source.strip() == "show_claims(results)"
+    assert nb.cells[-1] is code[-1], "nothing follows the claims"
+    assert sum("show_claims(" in cell.source for cell in code) == 1
+
+
+@pytest.mark.parametrize("name", JUDGING)
+def test_the_notebook_judges_claims_only_through_show_claims(name: str) -> None:
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    evaluators = {fn.__name__ for module in claims_modules() for fn in module.EVALUATORS.values()}
+    judging = ["EVALUATORS", "evaluate_run(", "evaluate_claims(", "claims_table(", "styled_verdicts(", ".verdict"]
+    judging += [f"{fn}(" for fn in sorted(evaluators) if not fn.startswith("_") and fn != "evaluate"]
+    assert [word for word in judging if word in code] == []
