@@ -6,7 +6,7 @@ claim that this run cannot judge (a backend not measured, say) shows as pending 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from labkit.lab.bench.results import Results
 from labkit.lab.claims.base import Claim, Finding
@@ -37,9 +37,8 @@ def show_claims(results: Results, *, show: Callable[[object], object] | None = N
     out(Markdown(_sentences(evaluated)))
 
 
-def _sentences(evaluated: Iterable[tuple[Claim, Finding]]) -> str:
+def _sentences(evaluated: list[tuple[Claim, Finding]]) -> str:
     """A lead line counting the verdicts, then one line per claim: verdict, the seed's figures and ours."""
-    evaluated = list(evaluated)
     counts = ", ".join(f"{n} {verdict}" for verdict, n in verdict_counts(evaluated).items() if n)
     lines = [f"This run judges {len(evaluated)} of the seed's claims: {counts}."]
     lines += [f"- {_sentence(claim, finding)}" for claim, finding in evaluated]
@@ -49,7 +48,7 @@ def _sentences(evaluated: Iterable[tuple[Claim, Finding]]) -> str:
 def _sentence(claim: Claim, finding: Finding) -> str:
     said = f"**{claim.metric}** (seed: {claim.seed_text}): **{finding.verdict}**"
     if finding.verdict == "pending":
-        return f"{said}; {finding.detail.removeprefix('pending: ')}."
+        return f"{said}; {finding.detail.removeprefix('pending: ').rstrip('.')}."
     ours = ""
     if finding.after is not None:
         ours = finding.after.format(ci=False)
@@ -57,4 +56,4 @@ def _sentence(claim: Claim, finding: Finding) -> str:
             ours = f"{finding.before.format(ci=False)} → {ours}"
         if finding.ratio is not None:
             ours += f" ({finding.ratio.value:.3g}×)"
-    return f"{said}; ours {ours}." if ours else f"{said}; {finding.detail}."
+    return f"{said}; ours {ours}." if ours else f"{said}; {finding.detail.rstrip('.')}."
