@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from labkit.lab.bench import ExperimentRun, Measurement, load_results
-from labkit.lab.claims import SEED_CLAIMS, claims_table, evaluate_claims, figure_of, findings_frame, ratio_of
+from labkit.lab.claims import SEED_CLAIMS, Figure, claims_table, evaluate_claims, figure_of, findings_frame, ratio_of
+from labkit.lab.claims.base import before_after, ci_verdict, count_verdict, preferred_backends
 from labkit.lab.errors import ResultsError
 
 
@@ -49,3 +51,34 @@ def test_figures_and_ratios_come_from_the_raw_samples(saved) -> None:
 def test_missing_figure_is_named(saved) -> None:
     with pytest.raises(ResultsError, match="no samples where"):
         figure_of(saved, case="nosuch")
+
+
+def test_before_after_gives_both_figures_and_their_ratio_from_one_run(saved) -> None:
+    before, after, ratio = before_after(saved, {"case": "slow"}, {"case": "fast"}, unit="ms")
+    assert (before.value, after.value) == (pytest.approx(10.0), pytest.approx(2.0))
+    assert ratio.value == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(("low", "high", "verdict"), [
+    (0.3, 0.4, "confirmed"), (0.5, 0.7, "not reproduced"), (0.3, 0.5, "depends"),
+])
+def test_a_ci_is_judged_against_a_bound_that_lower_values_meet(low: float, high: float, verdict: str) -> None:
+    assert ci_verdict(Figure(0.4, low, high, "ms"), 0.45) == verdict
+
+
+@pytest.mark.parametrize(("low", "high", "verdict"), [
+    (96.0, 99.0, "confirmed"), (80.0, 90.0, "not reproduced"), (90.0, 99.0, "depends"),
+])
+def test_a_ci_is_judged_against_a_bound_that_higher_values_meet(low: float, high: float, verdict: str) -> None:
+    assert ci_verdict(Figure(95.0, low, high, "%"), 95.0, higher_is_better=True) == verdict
+
+
+def test_a_claim_holding_in_some_conditions_depends_on_them() -> None:
+    assert [count_verdict(held, 3) for held in (3, 0, 2)] == ["confirmed", "not reproduced", "depends"]
+
+
+def test_postgresql_is_the_preferred_backend(saved) -> None:
+    frame = pd.DataFrame({"backend": ["sqlite", "redis", "postgresql"]})
+    assert preferred_backends(frame, saved) == ["postgresql", "redis", "sqlite"]
+    with pytest.raises(ResultsError, match="no rows for this claim"):
+        preferred_backends(frame.iloc[:0], saved)

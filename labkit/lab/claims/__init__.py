@@ -3,10 +3,11 @@
 An experiment supplies a `claims` module in its package (`labkit/lab/experiments/bulk_writes/claims.py`
 for `03_bulk_writes`) with
 `EVALUATORS = {claim_id: fn}`, each `fn(results) -> Finding` computed from the raw samples of that
-experiment's latest saved run.
+experiment's latest saved run. Every experiment notebook ends with `show_claims(results)`.
 """
 
-from labkit.lab.claims.base import Claim, Figure, Finding, Verdict, figure_of, ratio_of, speedup_verdict
+from labkit.lab.claims.base import Claim, Figure, Finding, Verdict, figure_of, ratio_of, ratio_text, speedup_verdict
+from labkit.lab.claims.closing import show_claims
 from labkit.lab.claims.registry import SEED_CLAIMS
 from labkit.lab.claims.summary import (
     claims,
@@ -33,6 +34,8 @@ __all__ = [
     "figure_of",
     "findings_frame",
     "ratio_of",
+    "ratio_text",
+    "show_claims",
     "speedup_verdict",
     "styled_verdicts",
     "verdict_counts",

@@ -36,6 +36,6 @@ SEED_CLAIMS: tuple[Claim, ...] = (
     Claim("join_query", "detail", "JOIN queries", "60ms", "15ms", "-75%", "02_n_plus_one"),
     Claim("bulk_operations", "detail", "Bulk operations", "", "", "90% faster", "03_bulk_writes"),
     Claim("pool_efficiency", "detail", "Connection Pool Efficiency", "", "95%", "", "04_pooling"),
-    Claim("sqlite_tuning", "detail", "SQLite WAL, mmap, larger cache", "", "", "(no figure given)", "05_sqlite_tuning"),
+    Claim("sqlite_tuning", "detail", "SQLite WAL, mmap, larger cache", "", "", "no figure given", "05_sqlite_tuning"),
     Claim("async_10_ops", "detail", "Sync vs Async (10 operations)", "100ms", "20ms", "5x", "06_async"),
 )

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from labkit.lab.bench.results import Results, latest_results
-from labkit.lab.claims.base import Claim, Finding
+from labkit.lab.claims.base import Claim, Finding, ratio_text
 from labkit.lab.claims.registry import SEED_CLAIMS
 from labkit.lab.errors import ResultsError
 
@@ -71,7 +71,7 @@ def _judge(claim: Claim, results: Results | None) -> Finding:
     try:
         finding = claim.evaluate(results)
     except (ResultsError, KeyError, ValueError) as exc:
-        finding = Finding("pending", f"pending: run {results.run_id} of {claim.experiment} lacks it ({exc})")
+        finding = Finding("pending", f"pending: the run cannot judge it: {exc}")
     return replace(finding, run_id=finding.run_id or results.run_id)
 
 
@@ -85,9 +85,10 @@ def claims_table(evaluated: Iterable[tuple[Claim, Finding]]) -> pd.DataFrame:
             "seed before": claim.seed_before,
             "seed after": claim.seed_after,
             "seed change": claim.seed_change,
+            "seed claim": claim.seed_text,
             "our before": f.before.format() if f.before else "",
             "our after": f.after.format() if f.after else "",
-            "after/before": f"{f.ratio.value:.3g}× [{f.ratio.ci_low:.3g}, {f.ratio.ci_high:.3g}]" if f.ratio else "",
+            "after/before": ratio_text(f.ratio) if f.ratio else "",
             "verdict": f.verdict,
             "why": f.detail,
             "experiment": claim.experiment,
@@ -97,12 +98,18 @@ def claims_table(evaluated: Iterable[tuple[Claim, Finding]]) -> pd.DataFrame:
 
 
 def styled_verdicts(table: pd.DataFrame, columns: Sequence[str]) -> Any:
-    """`columns` of a `claims_table` for display, each verdict in its colour, no index."""
+    """`columns` of a `claims_table` for display, each verdict in its colour, no index, text read left to right."""
     from labkit.lab.report.plots import VERDICT_COLORS
 
-    return table[list(columns)].style.hide(axis="index").map(
-        lambda v: f"color: {VERDICT_COLORS[v]}; font-weight: bold" if v in VERDICT_COLORS else "",
-        subset=["verdict"],
+    shown = table[list(columns)]
+    # The long "why" column would squeeze the short ones into a word per line.
+    widths = {c: [{"selector": "td", "props": "min-width: 7em;"}] for c in shown.columns if c not in ("why", "verdict")}
+    return (
+        shown.style.hide(axis="index")
+        .map(lambda v: f"color: {VERDICT_COLORS[v]}; font-weight: bold; white-space: nowrap"
+             if v in VERDICT_COLORS else "", subset=["verdict"])
+        .set_table_styles([{"selector": "th, td", "props": "text-align: left; vertical-align: top;"}])
+        .set_table_styles(widths, overwrite=False)
     )
 
 

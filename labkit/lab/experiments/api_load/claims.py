@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from labkit.lab.bench.results import Results
-from labkit.lab.claims.base import Figure, Finding, Verdict, figure_of, ratio_of
+from labkit.lab.claims.base import Figure, Finding, Verdict, before_after, ci_verdict, count_verdict
 from labkit.lab.errors import ResultsError
 
 __all__ = ["EVALUATORS", "SEED_RESPONSE_RATIO", "SEED_THROUGHPUT_RATIO", "TARGET_RESPONSE_MS", "TARGET_USERS",
@@ -43,19 +43,11 @@ def _shared_users(results: Results) -> int:
     return int(both.index.max())
 
 
-def _against(ratio_value: float, low: float, high: float, claimed: float, *, higher_is_better: bool) -> Verdict:
-    if higher_is_better:
-        return "confirmed" if low >= claimed else "not reproduced" if high < claimed else "depends"
-    return "confirmed" if high <= claimed else "not reproduced" if low > claimed else "depends"
-
-
 def _response_time(results: Results) -> Finding:
     users = _shared_users(results)
     where: dict[str, object] = {"kind": "latency", "loop": "closed", "users": users}
-    before = figure_of(results, unit="ms", mode="baseline", **where)  # type: ignore[arg-type]
-    after = figure_of(results, unit="ms", mode="optimized", **where)  # type: ignore[arg-type]
-    ratio = ratio_of(results, {"mode": "baseline", **where}, {"mode": "optimized", **where})
-    verdict = _against(ratio.value, ratio.ci_low, ratio.ci_high, SEED_RESPONSE_RATIO, higher_is_better=False)
+    before, after, ratio = before_after(results, {"mode": "baseline", **where}, {"mode": "optimized", **where})
+    verdict = ci_verdict(ratio, SEED_RESPONSE_RATIO)
     detail = (f"median request at {users} locust users: {before.format()} baseline, {after.format()} optimized, "
               f"{ratio.value - 1:+.0%} change against the seed's -60% (ratio {ratio.format(2)})")
     return Finding(verdict, detail, before=before, after=after, ratio=ratio)
@@ -70,10 +62,9 @@ def _offered_rate(results: Results, users: int) -> float | None:
 def _throughput(results: Results) -> Finding:
     users = _shared_users(results)
     where: dict[str, object] = {"kind": "throughput", "loop": "closed", "users": users}
-    before = figure_of(results, unit="req/s", scale=1.0, mode="baseline", **where)  # type: ignore[arg-type]
-    after = figure_of(results, unit="req/s", scale=1.0, mode="optimized", **where)  # type: ignore[arg-type]
-    ratio = ratio_of(results, {"mode": "baseline", **where}, {"mode": "optimized", **where})
-    verdict = _against(ratio.value, ratio.ci_low, ratio.ci_high, SEED_THROUGHPUT_RATIO, higher_is_better=True)
+    before, after, ratio = before_after(results, {"mode": "baseline", **where}, {"mode": "optimized", **where},
+                                        unit="req/s", scale=1.0)
+    verdict = ci_verdict(ratio, SEED_THROUGHPUT_RATIO, higher_is_better=True)
     detail = (f"requests/s at {users} locust users: {before.format()} baseline, {after.format()} optimized, "
               f"{ratio.value:.2f}× against the seed's 4×")
     offered = _offered_rate(results, users)
@@ -108,7 +99,7 @@ def _target_response(results: Results) -> Finding:
         (under if s.ci_high < TARGET_RESPONSE_MS else over).append(step)
         if worst is None or fig.value > worst.value:
             worst = fig
-    verdict: Verdict = "confirmed" if not over else "not reproduced" if not under else "depends"
+    verdict = count_verdict(len(under), len(under) + len(over))
     detail = (f"optimized median under {TARGET_RESPONSE_MS:g} ms in {len(under)} of {len(under) + len(over)} "
               f"steps ({'; '.join(parts)})")
     return Finding(verdict, detail, after=worst)

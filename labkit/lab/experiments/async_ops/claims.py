@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labkit.lab.bench.results import Results
-from labkit.lab.claims.base import Finding, figure_of, ratio_of, speedup_verdict
+from labkit.lab.claims.base import Finding, before_after, ratio_of, speedup_verdict
 from labkit.lab.errors import ResultsError
 
 __all__ = ["EVALUATORS", "CLAIMED_RATIO"]
@@ -37,9 +37,7 @@ def async_10_ops(results: Results) -> Finding:
     kind = "mix" if (kinds["kind"] == "mix").any() else str(kinds["kind"].iloc[0])
     n_ops = int(kinds["n_ops"].iloc[0])
     where: dict[str, object] = {"section": "kinds", "kind": kind}
-    before = figure_of(results, unit="ms", case=_BASE, section="kinds", kind=kind)
-    after = figure_of(results, unit="ms", case=_ASYNC, section="kinds", kind=kind)
-    ratio = ratio_of(results, {"case": _BASE, **where}, {"case": _ASYNC, **where})
+    before, after, ratio = before_after(results, {"case": _BASE, **where}, {"case": _ASYNC, **where})
     verdict = speedup_verdict(ratio, CLAIMED_RATIO)
     reached, grid = _grid_threshold(results, n_ops)
     head = (f"{n_ops} {kind} reads without added latency: gather is {ratio.speedup:.2f}× sync "

@@ -13,7 +13,16 @@ import pandas as pd
 
 from labkit.lab.bench.results import Results
 from labkit.lab.bench.stats import Ratio
-from labkit.lab.claims.base import Finding, Verdict, close_call, figure_of, ratio_of, speedup_verdict
+from labkit.lab.claims.base import (
+    Finding,
+    before_after,
+    close_call,
+    count_verdict,
+    figure_of,
+    preferred_backends,
+    ratio_of,
+    speedup_verdict,
+)
 from labkit.lab.errors import ResultsError
 
 __all__ = ["EVALUATORS", "SEED_ROWS", "CLAIMED_RATIO", "OPERATIONS"]
@@ -24,13 +33,6 @@ CLAIMED_RATIO = 0.1  # 10 s -> 1 s, and "90% faster"
 OPERATIONS = {"insert": ("add_all", "labkit_bulk_insert"), "update": ("orm_per_row", "labkit_bulk_update")}
 
 
-def _backends(frame: pd.DataFrame, results: Results) -> list[str]:
-    """Backends with rows, PostgreSQL first (it decides the verdict)."""
-    if frame.empty or "backend" not in frame:
-        raise ResultsError(f"run {results.run_id} has no rows for this claim")
-    return sorted(set(frame["backend"]), key=lambda b: (b != "postgresql", b))
-
-
 def _where(kind: str, backend: str, rows: int, case: str) -> dict[str, Any]:
     return {"kind": kind, "backend": backend, "rows": rows, "case": case}
 
@@ -39,17 +41,15 @@ def bulk_insert_1000(results: Results) -> Finding:
     """1,000 records: a commit per row (before) against labkit's bulk_insert (after), same run."""
     frame = results.samples(kind="insert", rows=SEED_ROWS)
     measured = [] if frame.empty else [
-        b for b in _backends(frame, results)
+        b for b in preferred_backends(frame, results)
         if {"commit_per_row", "labkit_bulk_insert"} <= set(frame.loc[frame["backend"] == b, "case"])]
     if not measured:
         raise ResultsError(f"run {results.run_id} has no {SEED_ROWS}-row insert with both a commit per row "
                            "and bulk_insert (include 1000 in sizes and per_row_max)")
     parts, findings = [], {}
     for backend in measured:
-        before = figure_of(results, unit="s", **_where("insert", backend, SEED_ROWS, "commit_per_row"))
-        after = figure_of(results, unit="s", **_where("insert", backend, SEED_ROWS, "labkit_bulk_insert"))
-        ratio = ratio_of(results, _where("insert", backend, SEED_ROWS, "commit_per_row"),
-                         _where("insert", backend, SEED_ROWS, "labkit_bulk_insert"))
+        before, after, ratio = before_after(results, _where("insert", backend, SEED_ROWS, "commit_per_row"),
+                                            _where("insert", backend, SEED_ROWS, "labkit_bulk_insert"), unit="s")
         findings[backend] = (before, after, ratio)
         parts.append(f"{backend}: {before.value:.3g} s → {after.value * 1e3:.3g} ms ({ratio.speedup:,.0f}× faster)")
     before, after, ratio = findings[measured[0]]
@@ -68,7 +68,7 @@ def bulk_operations(results: Results) -> Finding:
     """The ORM's unit of work against labkit's bulk calls, for inserts and updates, at the largest shared size."""
     frame = results.samples()
     frame = frame[frame["kind"].isin(list(OPERATIONS))]
-    backend = _backends(frame, results)[0]
+    backend = preferred_backends(frame, results)[0]
     ratios: dict[str, tuple[int, Ratio]] = {}
     for kind, pair in OPERATIONS.items():
         rows = _largest_pair(frame[frame["kind"] == kind], backend, pair)
@@ -87,13 +87,8 @@ def bulk_operations(results: Results) -> Finding:
     detail = f"on {backend}: {listing} (seed: 90% faster, 0.1×)"
     detail += "".join(close_call(r, CLAIMED_RATIO).replace("; the CI", f"; {k}'s CI") for k, (_, r) in ratios.items())
     holding = [k for k, (_, r) in ratios.items() if r.value <= CLAIMED_RATIO]
-    verdict: Verdict
-    if len(holding) == len(ratios):
-        verdict = "confirmed"
-    elif not holding:
-        verdict = "not reproduced"
-    else:
-        verdict = "depends"
+    verdict = count_verdict(len(holding), len(ratios))
+    if verdict == "depends":
         detail += f"; holds for {', '.join(holding)} only"
     return Finding(verdict, detail, before, after, ratio)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from labkit.lab.bench.results import Results
-from labkit.lab.claims.base import Figure, Finding, Verdict, figure_of, ratio_of
+from labkit.lab.claims.base import Figure, Finding, before_after, ci_verdict, count_verdict, figure_of
 from labkit.lab.errors import ResultsError
 from labkit.lab.experiments.cache.hit_analysis import describe_reach, steady_hit_rates
 
@@ -43,16 +43,14 @@ def _latency(claim_id: str) -> Callable[[Results], Finding]:
         where: dict[str, object] = {"study": "operations", "backend": "redis"}
         if replaced is not None:
             where["batch"] = SEED_BATCH
-        after = figure_of(results, unit="ms", case=case, **where)  # type: ignore[arg-type]
-        before = figure_of(results, unit="ms", case=replaced, **where) if replaced else None  # type: ignore[arg-type]
-        ratio = ratio_of(results, {"case": replaced, **where}, {"case": case, **where}) if replaced else None
-        verdict: Verdict
-        if after.ci_high <= claimed:
-            verdict, how = "confirmed", f"{claimed / after.value:.0f}× under the seed's {claimed:g} ms"
-        elif after.ci_low > claimed:
-            verdict, how = "not reproduced", f"{after.value / claimed:.1f}× the seed's {claimed:g} ms"
+        if replaced is None:
+            before, after, ratio = None, figure_of(results, unit="ms", case=case, **where), None  # type: ignore[arg-type]
         else:
-            verdict, how = "depends", f"the CI straddles the seed's {claimed:g} ms"
+            before, after, ratio = before_after(results, {"case": replaced, **where}, {"case": case, **where})
+        verdict = ci_verdict(after, claimed)
+        how = {"confirmed": f"{claimed / after.value:.0f}× under the seed's {claimed:g} ms",
+               "not reproduced": f"{after.value / claimed:.1f}× the seed's {claimed:g} ms",
+               "depends": f"the CI straddles the seed's {claimed:g} ms"}[verdict]
         detail = f"median {after.format()} on Redis, one client over loopback: {how}"
         if before is not None and ratio is not None:
             detail += f"; one by one the same {SEED_BATCH} keys take {before.format()}, {ratio.speedup:.1f}× longer"
@@ -68,13 +66,7 @@ def _hit_rate(target: float) -> Callable[[Results], Finding]:
         reached = steady[steady["hit_rate"] >= target]
         best = steady.loc[steady["hit_rate"].idxmax()]
         after = Figure(float(best["hit_rate"]), float(best["ci_low"]), float(best["ci_high"]), "%")
-        verdict: Verdict
-        if len(reached) == len(steady):
-            verdict = "confirmed"
-        elif len(reached) == 0:
-            verdict = "not reproduced"
-        else:
-            verdict = "depends"
+        verdict = count_verdict(len(reached), len(steady))
         detail = (f"{len(reached)} of {len(steady)} Zipf workloads reach {target:g}% in steady state — "
                   f"{describe_reach(steady, target)}. Best: {best['label']}")
         return Finding(verdict, detail, after=after)

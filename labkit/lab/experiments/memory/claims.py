@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from labkit.lab.bench.results import Results
-from labkit.lab.claims.base import Finding, Verdict, figure_of, ratio_of, speedup_verdict
-from labkit.lab.errors import ResultsError
+from labkit.lab.bench.stats import Ratio
+from labkit.lab.claims.base import (
+    Figure,
+    Finding,
+    Verdict,
+    before_after,
+    figure_of,
+    preferred_backends,
+    speedup_verdict,
+)
 
 __all__ = ["EVALUATORS", "CLAIMED_RATIO", "TARGET_MB", "BEFORE", "AFTER"]
 
@@ -16,20 +24,20 @@ _MB = 1e-6
 
 def _where(results: Results) -> dict[str, object]:
     samples = results.samples()
-    if "backend" not in samples or samples.empty:
-        raise ResultsError(f"run {results.run_id} has no memory samples")
-    backends = set(samples["backend"])
-    backend = "postgresql" if "postgresql" in backends else sorted(backends)[0]
+    backend = preferred_backends(samples, results)[0]
     return {"backend": backend, "rows": int(samples.loc[samples["backend"] == backend, "rows"].iloc[0])}
+
+
+def _orm_against_rows(results: Results, metric: str, where: dict[str, object]) -> tuple[Figure, Figure, Ratio]:
+    """ORM objects (before) and labkit's rows (after) on one memory metric, in MB, with their ratio."""
+    before, after = {"case": BEFORE, "metric": metric, **where}, {"case": AFTER, "metric": metric, **where}
+    return before_after(results, before, after, unit="MB", scale=_MB)
 
 
 def memory_usage(results: Results) -> Finding:
     """Peak RSS growth of loading N students as ORM objects (before) vs labkit's projection rows (after)."""
     where = _where(results)
-    before = figure_of(results, unit="MB", scale=_MB, case=BEFORE, metric="rss_growth", **where)
-    after = figure_of(results, unit="MB", scale=_MB, case=AFTER, metric="rss_growth", **where)
-    ratio = ratio_of(results, {"case": BEFORE, "metric": "rss_growth", **where},
-                     {"case": AFTER, "metric": "rss_growth", **where})
+    before, after, ratio = _orm_against_rows(results, "rss_growth", where)
     stream = figure_of(results, unit="MB", scale=_MB, case="orm_yield_per", metric="rss_growth", **where)
     detail = (f"RSS growth loading {where['rows']:,} students on {where['backend']}: ORM objects "
               f"{before.value:.1f} MB → labkit rows {after.value:.1f} MB ({ratio.value - 1:+.0%}); "
@@ -40,10 +48,7 @@ def memory_usage(results: Results) -> Finding:
 def target_memory(results: Results) -> Finding:
     """Whole-process peak RSS with labkit's rows against the 400 MB goal, and where ORM objects cross it."""
     where = _where(results)
-    before = figure_of(results, unit="MB", scale=_MB, case=BEFORE, metric="rss_peak", **where)
-    after = figure_of(results, unit="MB", scale=_MB, case=AFTER, metric="rss_peak", **where)
-    ratio = ratio_of(results, {"case": BEFORE, "metric": "rss_peak", **where},
-                     {"case": AFTER, "metric": "rss_peak", **where})
+    before, after, ratio = _orm_against_rows(results, "rss_peak", where)
     growth = figure_of(results, unit="MB", scale=_MB, case=BEFORE, metric="rss_growth", **where)
     base = before.value - growth.value
     rows = int(where["rows"])  # type: ignore[call-overload]

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from labkit.lab.bench.results import Results
 from labkit.lab.bench.stats import Ratio
-from labkit.lab.claims.base import Figure, Finding, Verdict, close_call, figure_of, ratio_of, speedup_verdict
+from labkit.lab.claims.base import (
+    Figure,
+    Finding,
+    before_after,
+    close_call,
+    count_verdict,
+    figure_of,
+    preferred_backends,
+    ratio_of,
+    speedup_verdict,
+)
 from labkit.lab.errors import ResultsError
 
 __all__ = ["EVALUATORS", "BEFORE", "AFTER", "CLAIMED_QUERY_RATIO", "TARGET_MS", "CLAIMED_SELECT_RATIO",
@@ -27,17 +35,10 @@ CLAIMED_SELECT_RATIO = 5 / 20  # Simple SELECT 20 ms -> 5 ms
 CLAIMED_JOIN_RATIO = 15 / 60  # JOIN queries 60 ms -> 15 ms
 
 
-def _backend(frame: pd.DataFrame, results: Results) -> str:
-    if frame.empty or "backend" not in frame:
-        raise ResultsError(f"run {results.run_id} has no rows for this claim")
-    backends = set(frame["backend"])
-    return "postgresql" if "postgresql" in backends else sorted(backends)[0]
-
-
 def _sizes(results: Results, kind: str) -> tuple[str, list[int]]:
     """The preferred backend and every N at which both lazy loading and find_all were measured."""
     frame = results.samples(kind=kind)
-    backend = _backend(frame, results)
+    backend = preferred_backends(frame, results)[0]
     frame = frame[frame["backend"] == backend]
     both = set(frame.loc[frame["case"] == BEFORE, "students"]) & set(frame.loc[frame["case"] == AFTER, "students"])
     if not both:
@@ -86,13 +87,8 @@ def db_query_time(results: Results) -> Finding:
     holds = [n for n in sizes if ratios[n].value <= CLAIMED_QUERY_RATIO]
     listing = ", ".join(f"N={n}: {ratios[n].format(2)}" for n in sizes)
     detail = f"find_all/lazy time on {backend}: {listing} (seed: {CLAIMED_QUERY_RATIO:.2f}×)"
-    verdict: Verdict
-    if len(holds) == len(sizes):
-        verdict = "confirmed"
-    elif not holds:
-        verdict = "not reproduced"
-    else:
-        verdict = "depends"
+    verdict = count_verdict(len(holds), len(sizes))
+    if verdict == "depends":
         missing = [n for n in sizes if n not in holds]
         detail += f"; holds at N={', '.join(map(str, holds))}, not at N={', '.join(map(str, missing))}"
     return Finding(verdict, detail, before, after, ratios[top])
@@ -105,13 +101,8 @@ def target_db_query(results: Results) -> Finding:
     meets = [n for n in sizes if figures[n].ci_high < TARGET_MS]
     listing = ", ".join(f"N={n}: {figures[n].value:.3g} ms" for n in sizes)
     detail = f"find_all on {backend}: {listing} (goal < {TARGET_MS:g} ms)"
-    verdict: Verdict
-    if len(meets) == len(sizes):
-        verdict = "confirmed"
-    elif not meets:
-        verdict = "not reproduced"
-    else:
-        verdict = "depends"
+    verdict = count_verdict(len(meets), len(sizes))
+    if verdict == "depends":
         detail += f"; under the goal up to N={max(meets)}"
     shown = max(meets) if meets else sizes[0]
     return Finding(verdict, detail, None, figures[shown], None)
@@ -119,11 +110,9 @@ def target_db_query(results: Results) -> Finding:
 
 def _profile_finding(results: Results, query: str, claimed: float, words: str) -> Finding:
     frame = results.samples(kind="profile", query=query)
-    backend = _backend(frame, results)
+    backend = preferred_backends(frame, results)[0]
     where: dict[str, Any] = {"kind": "profile", "query": query, "backend": backend}
-    before = figure_of(results, unit="ms", case="baseline", **where)
-    after = figure_of(results, unit="ms", case="optimized", **where)
-    ratio = ratio_of(results, {"case": "baseline", **where}, {"case": "optimized", **where})
+    before, after, ratio = before_after(results, {"case": "baseline", **where}, {"case": "optimized", **where})
     others = []
     for other in sorted(set(frame["backend"]) - {backend}):
         r = ratio_of(results, {"case": "baseline", **where, "backend": other},

@@ -7,7 +7,7 @@ that was already open (no new connection opened for it), per time slice of each 
 from __future__ import annotations
 
 from labkit.lab.bench.results import Results
-from labkit.lab.claims.base import Figure, Finding, Verdict, figure_of
+from labkit.lab.claims.base import Figure, Finding, Verdict, ci_verdict, figure_of
 
 __all__ = ["EVALUATORS", "pool_efficiency", "CLAIMED_EFFICIENCY"]
 
@@ -39,9 +39,8 @@ def pool_efficiency(results: Results) -> Finding:
     before = None
     if not results.samples(kind="load_efficiency", case="nullpool", workers=top).empty:
         before = figure_of(results, unit="%", scale=1.0, kind="load_efficiency", case="nullpool", workers=top)
-    holds = [w for w in workers if figures[w].ci_low >= CLAIMED_EFFICIENCY]
-    fails = [w for w in workers if figures[w].ci_high < CLAIMED_EFFICIENCY]
-    unsure = [w for w in workers if w not in holds and w not in fails]
+    at = {w: ci_verdict(figures[w], CLAIMED_EFFICIENCY, higher_is_better=True) for w in workers}
+    holds, fails, unsure = ([w for w in workers if at[w] == v] for v in ("confirmed", "not reproduced", "depends"))
     shown = "; ".join(f"{w} workers {figures[w].value:.1f}% [{figures[w].ci_low:.1f}, {figures[w].ci_high:.1f}]"
                       for w in workers)
     definition = "share of checkouts served by an already-open connection, median and 95% CI"
