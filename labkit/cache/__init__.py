@@ -1,9 +1,12 @@
 """The cache layer: msgpack values in Redis or memory, sync and asyncio, behind one API.
 
 `Cache`/`AsyncCache` are the region (keys, TTLs, tags, metrics, breaker); backends
-(`RedisBackend`, `MemoryBackend`, ...) only move bytes. `@cached` memoizes functions.
+(`RedisBackend`, `MemoryBackend`, or any `Backend`/`AsyncBackend`) only move bytes.
+`@cached` memoizes functions.
 """
 
+from labkit.cache._async.backend import AsyncBackend
+from labkit.cache._sync.backend import Backend
 from labkit.cache.async_cache import AsyncCache
 from labkit.cache.breaker import CircuitBreaker
 from labkit.cache.cache import Cache
@@ -14,9 +17,11 @@ from labkit.cache.redis_backend import RedisBackend
 from labkit.cache.serializer import dumps, loads
 
 __all__ = [
+    "AsyncBackend",
     "AsyncCache",
     "AsyncMemoryBackend",
     "AsyncRedisBackend",
+    "Backend",
     "Cache",
     "CircuitBreaker",
     "MemoryBackend",

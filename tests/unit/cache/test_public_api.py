@@ -15,9 +15,11 @@ from labkit.errors import CacheArgumentError
 
 def test_the_public_names_are_pinned():
     assert sorted(labkit.cache.__all__) == [
+        "AsyncBackend",
         "AsyncCache",
         "AsyncMemoryBackend",
         "AsyncRedisBackend",
+        "Backend",
         "Cache",
         "CircuitBreaker",
         "MemoryBackend",
