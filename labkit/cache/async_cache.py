@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from labkit.cache._async.redis import AsyncRedisBackend
 from labkit.cache.base import CORRUPT, MISS, UNAVAILABLE, CacheBase
 from labkit.cache.memory import AsyncMemoryBackend
-from labkit.cache.redis_async import AsyncRedisBackend
 from labkit.cache.serializer import dumps
 from labkit.errors import CacheUnavailable
 

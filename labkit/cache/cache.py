@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from labkit.cache._sync.redis import RedisBackend
 from labkit.cache.base import CORRUPT, MISS, UNAVAILABLE, CacheBase
 from labkit.cache.memory import MemoryBackend
-from labkit.cache.redis_backend import RedisBackend
 from labkit.cache.serializer import dumps
 from labkit.errors import CacheUnavailable
 
