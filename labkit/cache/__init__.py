@@ -6,14 +6,14 @@
 """
 
 from labkit.cache._async.backend import AsyncBackend
+from labkit.cache._async.cache import AsyncCache
 from labkit.cache._async.memory import AsyncMemoryBackend
 from labkit.cache._async.redis import AsyncRedisBackend
 from labkit.cache._sync.backend import Backend
+from labkit.cache._sync.cache import Cache
 from labkit.cache._sync.memory import MemoryBackend
 from labkit.cache._sync.redis import RedisBackend
-from labkit.cache.async_cache import AsyncCache
 from labkit.cache.breaker import CircuitBreaker
-from labkit.cache.cache import Cache
 from labkit.cache.decorator import cached, default_cache, set_default_cache
 from labkit.cache.serializer import dumps, loads
 

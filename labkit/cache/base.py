@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 import random
-import time
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from labkit.cache.breaker import CircuitBreaker
 from labkit.cache.metrics import CacheMetrics
 from labkit.cache.serializer import DecodeError, loads
 from labkit.errors import CacheArgumentError, CacheUnavailable
 from labkit.secrets import mask_text
-from labkit.settings import Settings
+
+if TYPE_CHECKING:
+    from labkit.cache._async.backend import AsyncBackend
+    from labkit.cache._sync.backend import Backend
 
 __all__ = ["CacheBase", "MISS", "CORRUPT", "UNAVAILABLE", "validate_ttl"]
 
@@ -43,40 +45,15 @@ def validate_ttl(ttl: Any, name: str = "ttl") -> float:
     return float(ttl)
 
 
-_C = TypeVar("_C", bound="CacheBase")
+_B = TypeVar("_B", bound="Backend | AsyncBackend")
 
 
-class CacheBase:
+class CacheBase(Generic[_B]):
     """Settings and bookkeeping common to `Cache` and `AsyncCache` (no I/O here)."""
-
-    # The backend classes a region builds itself on: sync or asyncio twins.
-    _redis_backend: ClassVar[Any]
-    _memory_backend: ClassVar[Any]
-
-    @classmethod
-    def from_settings(cls: type[_C], settings: Settings, **options: Any) -> _C:
-        """A Redis cache built from `settings` (URL, pool size, timeouts, TTL, key prefix)."""
-        options.setdefault("key_prefix", settings.cache_key_prefix)
-        options.setdefault("default_ttl", settings.cache_default_ttl)
-        return cls(cls._redis_backend.from_settings(settings), **options)
-
-    @classmethod
-    def from_url(cls: type[_C], url: str, *, max_connections: int = 50, socket_timeout: float = 0.5,
-                 connect_timeout: float = 0.5, **options: Any) -> _C:
-        """A Redis cache on `url`."""
-        backend = cls._redis_backend(url, max_connections=max_connections,
-                                     socket_timeout=socket_timeout, connect_timeout=connect_timeout)
-        return cls(backend, **options)
-
-    @classmethod
-    def memory(cls: type[_C], max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic,
-               **options: Any) -> _C:
-        """An in-process cache: bounded LRU with TTLs on `clock`."""
-        return cls(cls._memory_backend(max_entries, clock), **options)
 
     def __init__(
         self,
-        backend: Any,
+        backend: _B,
         *,
         key_prefix: str = "labkit",
         default_ttl: float = 300,
@@ -115,7 +92,7 @@ class CacheBase:
     def _tag_keys(self, tags: Iterable[str]) -> list[str]:
         if isinstance(tags, str):
             tags = (tags,)
-        out = []
+        out: list[str] = []
         for tag in tags:
             if not isinstance(tag, str) or not tag:
                 raise CacheArgumentError(f"a tag must be a non-empty string, got {tag!r}")

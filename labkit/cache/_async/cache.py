@@ -1,0 +1,251 @@
+"""The cache region over any backend (Redis, memory, your own): the API callers use.
+
+Keys get the region's prefix, values are msgpack'd with TTLs (jittered if asked), tags and
+namespaces; failures are counted and feed the circuit breaker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from labkit.cache._async.backend import AsyncBackend
+from labkit.cache._async.memory import AsyncMemoryBackend
+from labkit.cache._async.redis import AsyncRedisBackend
+from labkit.cache.base import CORRUPT, MISS, UNAVAILABLE, CacheBase
+from labkit.cache.serializer import dumps
+from labkit.errors import CacheUnavailable
+from labkit.settings import Settings
+
+__all__ = ["AsyncCache"]
+
+_now = time.perf_counter
+_C = TypeVar("_C", bound="AsyncCache")
+
+
+class AsyncCache(CacheBase[AsyncBackend]):
+    """Get and set msgpack values by key, with TTLs, tags, namespaces, metrics and a breaker.
+
+    Backend failures raise `CacheUnavailable`; corrupt bytes read as a miss.
+    """
+
+    @classmethod
+    def from_settings(cls: type[_C], settings: Settings, **options: Any) -> _C:
+        """A Redis cache built from `settings` (URL, pool size, timeouts, TTL, key prefix)."""
+        options.setdefault("key_prefix", settings.cache_key_prefix)
+        options.setdefault("default_ttl", settings.cache_default_ttl)
+        return cls(AsyncRedisBackend.from_settings(settings), **options)
+
+    @classmethod
+    def from_url(cls: type[_C], url: str, *, max_connections: int = 50, socket_timeout: float = 0.5,
+                 connect_timeout: float = 0.5, **options: Any) -> _C:
+        """A Redis cache on `url`."""
+        backend = AsyncRedisBackend(url, max_connections=max_connections,
+                                    socket_timeout=socket_timeout, connect_timeout=connect_timeout)
+        return cls(backend, **options)
+
+    @classmethod
+    def memory(cls: type[_C], max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic,
+               **options: Any) -> _C:
+        """An in-process cache: bounded LRU with TTLs on `clock`."""
+        return cls(AsyncMemoryBackend(max_entries, clock), **options)
+
+    async def __aenter__(self: _C) -> _C:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Release the backend's connections."""
+        await self.backend.close()
+
+    # -- the internal protocol of @cached: never raises on backend failure ----------------
+
+    async def _lookup(self, key: str, count: bool = True) -> Any:
+        """The value under the full `key`; MISS if absent or corrupt; UNAVAILABLE on failure."""
+        breaker = self.breaker
+        if breaker.opened_at is not None and self._blocked():
+            return UNAVAILABLE
+        started = _now()
+        try:
+            data = await self.backend.get(key)
+        except self._errors as exc:
+            if self._foreign(exc):
+                return await self._drop_foreign(key)
+            self._failure("get", exc)
+            return UNAVAILABLE
+        m = self._m
+        m.observe("get", _now() - started)
+        if breaker.failures:
+            breaker.success()
+        value = self._decode(data, count)
+        if value is CORRUPT:
+            await self._quiet("delete", self.backend.delete, [key])
+            return MISS
+        return value
+
+    async def _lookup_versioned(
+        self, version_key: str, head: str, tail: str
+    ) -> tuple[str | None, Any]:
+        """(full key, value or MISS) of a versioned entry; (None, MISS) on backend failure."""
+        if self.breaker.opened_at is not None and self._blocked():
+            return None, MISS
+        started = _now()
+        try:
+            version, data = await self.backend.get_versioned(version_key, head, tail)
+        except self._errors as exc:
+            self._failure("get", exc)
+            return None, MISS
+        self._m.observe("get", _now() - started)
+        if self.breaker.failures:
+            self.breaker.success()
+        full = f"{head}{version}{tail}"
+        value = self._decode(data)
+        if value is CORRUPT:
+            await self._quiet("delete", self.backend.delete, [full])
+            return full, MISS
+        return full, value
+
+    async def _drop_foreign(self, key: str) -> Any:
+        """A key of another Redis type is foreign data: count it, delete it, report a miss."""
+        self._m.decode_errors += 1
+        self._m.misses += 1
+        await self._quiet("delete", self.backend.delete, [key])
+        return MISS
+
+    async def _quiet(self, operation: str, call: Callable[..., Any], *args: Any) -> Any:
+        """Run a backend call, counting a failure instead of raising; MISS when it failed."""
+        if self._blocked():
+            return MISS
+        started = _now()
+        try:
+            out = await call(*args)
+        except self._errors as exc:
+            self._failure(operation, exc)
+            return MISS
+        self._m.observe(operation, _now() - started)
+        if self.breaker.failures:
+            self.breaker.success()
+        return out
+
+    async def _call(self, operation: str, call: Callable[..., Any], *args: Any) -> Any:
+        """Run a backend call; raise CacheUnavailable on failure or while the circuit is open."""
+        if self._blocked():
+            raise self._open_error(operation)
+        started = _now()
+        try:
+            out = await call(*args)
+        except self._errors as exc:
+            raise self._failure(operation, exc) from exc
+        self._m.observe(operation, _now() - started)
+        if self.breaker.failures:
+            self.breaker.success()
+        return out
+
+    async def _store(self, key: str, data: bytes, ttl_ms: int, tag_keys: list[str],
+               stale: tuple[str, int] | None = None) -> None:
+        """Write encoded data, counting instead of raising a backend failure (for @cached)."""
+        backend = self.backend
+        if tag_keys:
+            ok = await self._quiet("set", backend.set_tagged, key, data, ttl_ms, tag_keys)
+            if stale is not None:
+                await self._quiet("set", backend.set, stale[0], data, stale[1])
+        elif stale is not None:
+            items = [(key, data, ttl_ms), (stale[0], data, stale[1])]
+            ok = await self._quiet("set_many", backend.set_many, items)
+        else:
+            ok = await self._quiet("set", backend.set, key, data, ttl_ms)
+        if ok is not MISS:
+            self._m.sets += 1
+            self._m.bytes_written += len(data)
+
+    # -- the public API -------------------------------------------------------------------
+
+    async def get(self, key: str, default: Any = None) -> Any:
+        """The value under `key`, or `default` when missing (a stored None comes back as None)."""
+        full = self.full_key(key)
+        try:
+            data = await self._call("get", self.backend.get, full)
+        except CacheUnavailable as exc:
+            if exc.__cause__ is None or not self._foreign(exc.__cause__):
+                raise
+            await self._drop_foreign(full)
+            return default
+        value = self._decode(data)
+        if value is CORRUPT:
+            await self._quiet("delete", self.backend.delete, [full])
+            return default
+        return default if value is MISS else value
+
+    async def set(self, key: str, value: Any, ttl: float | None = None, *,
+            tags: Iterable[str] = ()) -> None:
+        """Store `value` for `ttl` seconds (default TTL if None), optionally under tags."""
+        full = self.full_key(key)
+        ttl_ms = self._ttl_ms(ttl)
+        tag_keys = self._tag_keys(tags)
+        data = dumps(value)
+        if tag_keys:
+            await self._call("set", self.backend.set_tagged, full, data, ttl_ms, tag_keys)
+        else:
+            await self._call("set", self.backend.set, full, data, ttl_ms)
+        self._m.sets += 1
+        self._m.bytes_written += len(data)
+
+    async def delete(self, *keys: str) -> int:
+        """Delete entries; returns how many existed."""
+        full = [self.full_key(k) for k in keys]
+        deleted = int(await self._call("delete", self.backend.delete, full))
+        self._m.deletes += deleted
+        return deleted
+
+    async def exists(self, key: str) -> bool:
+        """Whether `key` holds a live entry."""
+        return bool(await self._call("exists", self.backend.exists, self.full_key(key)))
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds `key` has left to live; None if it is missing."""
+        ms = await self._call("ttl", self.backend.pttl, self.full_key(key))
+        return None if ms is None else ms / 1000.0
+
+    async def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The found entries among `keys`, in one round trip (missing keys are left out)."""
+        keys = list(keys)
+        if not keys:
+            return {}
+        full = self._full_keys(keys)
+        datas = await self._call("get_many", self.backend.get_many, full)
+        out, corrupt = self._decode_many(keys, full, datas)
+        if corrupt:
+            await self._quiet("delete", self.backend.delete, corrupt)
+        return out
+
+    async def set_many(self, mapping: Mapping[str, Any], ttl: float | None = None) -> None:
+        """Store every item with its own (jittered) TTL in one round trip; all encoded first."""
+        if not mapping:
+            return
+        keys = self._full_keys(list(mapping))
+        datas = [dumps(v) for v in mapping.values()]
+        items = list(zip(keys, datas, self._ttls_ms(ttl, len(keys)), strict=True))
+        await self._call("set_many", self.backend.set_many, items)
+        self._m.sets += len(items)
+        self._m.bytes_written += sum(len(d) for _, d, _ in items)
+
+    async def invalidate_tags(self, *tags: str) -> int:
+        """Delete every entry written with any of `tags`; returns how many were deleted."""
+        deleted = int(await self._call("invalidate_tags", self.backend.invalidate_tags,
+                                 self._tag_keys(tags)))
+        self._m.deletes += deleted
+        return deleted
+
+    async def bump_namespace(self, prefix: str) -> int:
+        """Invalidate every versioned @cached entry under `prefix` in O(1); the new version."""
+        return int(await self._call("incr", self.backend.incr, self._namespace_key(prefix)))
+
+    def cached(self, prefix: str | None = None, ttl: float | None = None, **options: Any) -> Any:
+        """`@cached(...)` bound to this cache."""
+        from labkit.cache.decorator import cached
+
+        return cached(prefix, ttl, cache=self, **options)
+
