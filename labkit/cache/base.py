@@ -71,7 +71,7 @@ class CacheBase(Generic[_B]):
         self.jitter = float(jitter)
         self.breaker = breaker if breaker is not None else CircuitBreaker()
         self._rng = rng if rng is not None else random.Random()
-        self._kp = key_prefix + ":"
+        self.key_head = key_prefix + ":"  # what every stored key starts with
         self._errors = backend.errors
         self._server_errors = backend.server_errors
         self._m = CacheMetrics()
@@ -84,9 +84,9 @@ class CacheBase(Generic[_B]):
     def full_key(self, key: str) -> str:
         """The key as stored: `key_prefix:key`."""
         if type(key) is str and key:
-            return self._kp + key
+            return self.key_head + key
         if isinstance(key, str) and key:
-            return self._kp + str(key)
+            return self.key_head + str(key)
         raise CacheArgumentError(f"a cache key must be a non-empty string, got {key!r}")
 
     def _tag_keys(self, tags: Iterable[str]) -> list[str]:
@@ -96,13 +96,13 @@ class CacheBase(Generic[_B]):
         for tag in tags:
             if not isinstance(tag, str) or not tag:
                 raise CacheArgumentError(f"a tag must be a non-empty string, got {tag!r}")
-            out.append(f"{self._kp}{_TAG}{tag}")
+            out.append(f"{self.key_head}{_TAG}{tag}")
         return out
 
     def _namespace_key(self, prefix: str) -> str:
         if not isinstance(prefix, str) or not prefix:
             raise CacheArgumentError(f"a namespace must be a non-empty string, got {prefix!r}")
-        return f"{self._kp}{_NAMESPACE}{prefix}"
+        return f"{self.key_head}{_NAMESPACE}{prefix}"
 
     def _ttl_ms(self, ttl: float | None) -> int:
         seconds = self.default_ttl if ttl is None else validate_ttl(ttl)
@@ -129,9 +129,9 @@ class CacheBase(Generic[_B]):
         return value
 
     def _full_keys(self, keys: list[str]) -> list[str]:
-        kp = self._kp
+        head = self.key_head
         try:
-            full = [kp + k for k in keys]
+            full = [head + k for k in keys]
         except TypeError:
             full = []
         if len(full) != len(keys) or "" in keys:

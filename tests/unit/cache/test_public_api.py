@@ -17,10 +17,12 @@ def test_the_public_names_are_pinned():
     assert sorted(labkit.cache.__all__) == [
         "AsyncBackend",
         "AsyncCache",
+        "AsyncCachedFunction",
         "AsyncMemoryBackend",
         "AsyncRedisBackend",
         "Backend",
         "Cache",
+        "CachedFunction",
         "CircuitBreaker",
         "MemoryBackend",
         "RedisBackend",
