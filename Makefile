@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help lab test bench jupyter services-up services-down check-reports browser lint clean
+.PHONY: help lab test bench jupyter services-up services-down check-reports browser lint unasync clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -49,8 +49,11 @@ browser: ## Install Debian's Chromium for the browser check (needs root and apt)
 
 lint: $(STAMP) ## Check style with ruff, the library with mypy --strict, the lab with mypy
 	$(BIN)/ruff check labkit tests
-	$(BIN)/mypy --strict labkit/__init__.py labkit/errors.py labkit/settings.py labkit/secrets.py labkit/db labkit/monitor
+	$(BIN)/mypy --strict labkit/__init__.py labkit/errors.py labkit/settings.py labkit/secrets.py labkit/db labkit/monitor labkit/cache
 	$(BIN)/mypy labkit/lab
+
+unasync: $(STAMP) ## Regenerate the sync cache code from its asyncio source
+	$(BIN)/python -m labkit.lab.devtools.unasync
 
 clean: ## Stop embedded servers; remove the venv, results, reports and caches
 	-@test -x $(BIN)/labkit && $(BIN)/labkit services down

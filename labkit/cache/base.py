@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 import random
-import time
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from labkit.cache.breaker import CircuitBreaker
 from labkit.cache.metrics import CacheMetrics
 from labkit.cache.serializer import DecodeError, loads
 from labkit.errors import CacheArgumentError, CacheUnavailable
 from labkit.secrets import mask_text
-from labkit.settings import Settings
+
+if TYPE_CHECKING:
+    from labkit.cache._async.backend import AsyncBackend
+    from labkit.cache._sync.backend import Backend
 
 __all__ = ["CacheBase", "MISS", "CORRUPT", "UNAVAILABLE", "validate_ttl"]
 
@@ -43,40 +45,15 @@ def validate_ttl(ttl: Any, name: str = "ttl") -> float:
     return float(ttl)
 
 
-_C = TypeVar("_C", bound="CacheBase")
+_B = TypeVar("_B", bound="Backend | AsyncBackend")
 
 
-class CacheBase:
+class CacheBase(Generic[_B]):
     """Settings and bookkeeping common to `Cache` and `AsyncCache` (no I/O here)."""
-
-    # The backend classes a region builds itself on: sync or asyncio twins.
-    _redis_backend: ClassVar[Any]
-    _memory_backend: ClassVar[Any]
-
-    @classmethod
-    def from_settings(cls: type[_C], settings: Settings, **options: Any) -> _C:
-        """A Redis cache built from `settings` (URL, pool size, timeouts, TTL, key prefix)."""
-        options.setdefault("key_prefix", settings.cache_key_prefix)
-        options.setdefault("default_ttl", settings.cache_default_ttl)
-        return cls(cls._redis_backend.from_settings(settings), **options)
-
-    @classmethod
-    def from_url(cls: type[_C], url: str, *, max_connections: int = 50, socket_timeout: float = 0.5,
-                 connect_timeout: float = 0.5, **options: Any) -> _C:
-        """A Redis cache on `url`."""
-        backend = cls._redis_backend(url, max_connections=max_connections,
-                                     socket_timeout=socket_timeout, connect_timeout=connect_timeout)
-        return cls(backend, **options)
-
-    @classmethod
-    def memory(cls: type[_C], max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic,
-               **options: Any) -> _C:
-        """An in-process cache: bounded LRU with TTLs on `clock`."""
-        return cls(cls._memory_backend(max_entries, clock), **options)
 
     def __init__(
         self,
-        backend: Any,
+        backend: _B,
         *,
         key_prefix: str = "labkit",
         default_ttl: float = 300,
@@ -94,7 +71,7 @@ class CacheBase:
         self.jitter = float(jitter)
         self.breaker = breaker if breaker is not None else CircuitBreaker()
         self._rng = rng if rng is not None else random.Random()
-        self._kp = key_prefix + ":"
+        self.key_head = key_prefix + ":"  # what every stored key starts with
         self._errors = backend.errors
         self._server_errors = backend.server_errors
         self._m = CacheMetrics()
@@ -107,25 +84,25 @@ class CacheBase:
     def full_key(self, key: str) -> str:
         """The key as stored: `key_prefix:key`."""
         if type(key) is str and key:
-            return self._kp + key
+            return self.key_head + key
         if isinstance(key, str) and key:
-            return self._kp + str(key)
+            return self.key_head + str(key)
         raise CacheArgumentError(f"a cache key must be a non-empty string, got {key!r}")
 
     def _tag_keys(self, tags: Iterable[str]) -> list[str]:
         if isinstance(tags, str):
             tags = (tags,)
-        out = []
+        out: list[str] = []
         for tag in tags:
             if not isinstance(tag, str) or not tag:
                 raise CacheArgumentError(f"a tag must be a non-empty string, got {tag!r}")
-            out.append(f"{self._kp}{_TAG}{tag}")
+            out.append(f"{self.key_head}{_TAG}{tag}")
         return out
 
     def _namespace_key(self, prefix: str) -> str:
         if not isinstance(prefix, str) or not prefix:
             raise CacheArgumentError(f"a namespace must be a non-empty string, got {prefix!r}")
-        return f"{self._kp}{_NAMESPACE}{prefix}"
+        return f"{self.key_head}{_NAMESPACE}{prefix}"
 
     def _ttl_ms(self, ttl: float | None) -> int:
         seconds = self.default_ttl if ttl is None else validate_ttl(ttl)
@@ -152,9 +129,9 @@ class CacheBase:
         return value
 
     def _full_keys(self, keys: list[str]) -> list[str]:
-        kp = self._kp
+        head = self.key_head
         try:
-            full = [kp + k for k in keys]
+            full = [head + k for k in keys]
         except TypeError:
             full = []
         if len(full) != len(keys) or "" in keys:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from labkit.errors import CacheArgumentError
+
 __all__ = ["CircuitBreaker"]
 
 
@@ -23,9 +25,9 @@ class CircuitBreaker:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if threshold < 1:
-            raise ValueError(f"breaker threshold must be >= 1, got {threshold!r}")
+            raise CacheArgumentError(f"breaker threshold must be an integer >= 1, got {threshold!r}")
         if recovery_s <= 0:
-            raise ValueError(f"breaker recovery_s must be > 0, got {recovery_s!r}")
+            raise CacheArgumentError(f"breaker recovery_s must be a number of seconds > 0, got {recovery_s!r}")
         self.threshold = threshold
         self.recovery_s = recovery_s
         self.clock = clock

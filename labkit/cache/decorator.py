@@ -7,78 +7,64 @@ given, else the default set by `set_default_cache`, else one built from `Setting
 from __future__ import annotations
 
 import inspect
-import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
-from labkit.cache.async_cache import AsyncCache
-from labkit.cache.base import validate_ttl
-from labkit.cache.cache import Cache
+from labkit.cache._async import wrappers as async_wrappers
+from labkit.cache._async.cache import AsyncCache
+from labkit.cache._async.cached_function import AsyncCachedFunction
+from labkit.cache._sync import wrappers as sync_wrappers
+from labkit.cache._sync.cache import Cache
+from labkit.cache._sync.cached_function import CachedFunction
+from labkit.cache.defaults import default_cache, set_default_cache
 from labkit.cache.keys import KeyMaker
+from labkit.cache.options import CachedOptions, check_options
 from labkit.errors import CacheArgumentError
 
-__all__ = ["cached", "set_default_cache", "default_cache", "CachedOptions"]
+__all__ = ["cached", "set_default_cache", "default_cache", "CachedOptions", "CacheDecorator"]
 
-F = TypeVar("F", bound=Callable[..., Any])
-_defaults: dict[str, Any] = {}
-_defaults_lock = threading.Lock()
-
-
-def set_default_cache(cache: Cache | AsyncCache | None, *, kind: str | None = None) -> None:
-    """Make `cache` the one `@cached` uses when given none (None forgets the default)."""
-    if cache is None:
-        for k in (kind,) if kind else ("sync", "async"):
-            _defaults.pop(k, None)
-        return
-    if not isinstance(cache, (Cache, AsyncCache)):
-        raise CacheArgumentError(f"expected a Cache or AsyncCache, got {type(cache).__qualname__}")
-    _defaults["async" if isinstance(cache, AsyncCache) else "sync"] = cache
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-def default_cache(kind: str = "sync") -> Any:
-    """The default cache of `kind` ('sync' or 'async'), built from the environment on first use."""
-    found = _defaults.get(kind)
-    if found is not None:
-        return found
-    from labkit.settings import Settings
+class CacheDecorator(Protocol):
+    """What `cached(...)` gives: applied to a coroutine function it makes an async wrapper."""
 
-    with _defaults_lock:
-        if kind not in _defaults:
-            settings = Settings.from_env()
-            factory = AsyncCache if kind == "async" else Cache
-            _defaults[kind] = factory.from_settings(settings)
-        return _defaults[kind]
+    @overload
+    def __call__(  # type: ignore[overload-overlap]  # a coroutine function is a function too
+        self, fn: Callable[_P, Coroutine[Any, Any, _R]]
+    ) -> AsyncCachedFunction[_P, _R]: ...
+
+    @overload
+    def __call__(self, fn: Callable[_P, _R]) -> CachedFunction[_P, _R]: ...
 
 
-@dataclass(frozen=True)
-class CachedOptions:
-    """Everything `@cached` was told, checked once at decoration time."""
-
-    prefix: str
-    ttl: float | None
-    key: str | Callable[..., str] | None
-    tags: tuple[str, ...] | Callable[..., Iterable[str]] | None
-    cache: Cache | AsyncCache | None
-    none_ttl: float
-    cache_none: bool
-    versioned: bool
-    lock: bool
-    lock_timeout: float
-    lock_wait: float
-    stale_ttl: float | None
+@overload
+def cached(  # type: ignore[overload-overlap]  # a coroutine function is a function too
+    prefix: Callable[_P, Coroutine[Any, Any, _R]],
+) -> AsyncCachedFunction[_P, _R]: ...
 
 
-def _tags(tags: Any) -> tuple[str, ...] | Callable[..., Iterable[str]] | None:
-    if tags is None or callable(tags):
-        return tags
-    if isinstance(tags, str):
-        tags = (tags,)
-    tags = tuple(tags)
-    for tag in tags:
-        if not isinstance(tag, str) or not tag:
-            raise CacheArgumentError(f"tags must be non-empty strings or templates, got {tag!r}")
-    return tags
+@overload
+def cached(prefix: Callable[_P, _R]) -> CachedFunction[_P, _R]: ...
+
+
+@overload
+def cached(
+    prefix: str | None = None,
+    ttl: float | None = None,
+    key: str | Callable[..., str] | None = None,
+    tags: Iterable[str] | Callable[..., Iterable[str]] | None = None,
+    *,
+    cache: Cache | AsyncCache | None = None,
+    none_ttl: float = 60.0,
+    cache_none: bool = True,
+    versioned: bool = False,
+    lock: bool = False,
+    lock_timeout: float = 10.0,
+    lock_wait: float = 1.0,
+    stale_ttl: float | None = None,
+) -> CacheDecorator: ...
 
 
 def cached(
@@ -108,39 +94,21 @@ def cached(
     """
     if callable(prefix) and not isinstance(prefix, str):  # bare @cached
         return cached()(prefix)
-    if prefix is not None and (not isinstance(prefix, str) or not prefix):
-        raise CacheArgumentError(f"prefix must be a non-empty string, got {prefix!r}")
-    if key is not None and not (callable(key) or (isinstance(key, str) and key)):
-        raise CacheArgumentError(f"key must be a template string or a callable, got {key!r}")
-    if cache is not None and not isinstance(cache, (Cache, AsyncCache)):
-        raise CacheArgumentError(f"cache must be a Cache or AsyncCache, got {cache!r}")
-    options: dict[str, Any] = dict(
-        ttl=None if ttl is None else validate_ttl(ttl),
-        key=key,
-        tags=_tags(tags),
-        cache=cache,
-        none_ttl=validate_ttl(none_ttl, "none_ttl"),
-        cache_none=bool(cache_none),
-        versioned=bool(versioned),
-        lock=bool(lock),
-        lock_timeout=validate_ttl(lock_timeout, "lock_timeout"),
-        lock_wait=validate_ttl(lock_wait, "lock_wait"),
-        stale_ttl=None if stale_ttl is None else validate_ttl(stale_ttl, "stale_ttl"),
+    options = check_options(
+        prefix, ttl, key, tags, cache=cache, none_ttl=none_ttl, cache_none=cache_none,
+        versioned=versioned, lock=lock, lock_timeout=lock_timeout, lock_wait=lock_wait,
+        stale_ttl=stale_ttl,
     )
 
-    def decorate(fn: F) -> F:
-        from labkit.cache import wrappers
-
+    def decorate(fn: Callable[..., Any]) -> Any:
         opts = CachedOptions(prefix=prefix or f"{fn.__module__}.{fn.__qualname__}", **options)
         maker = KeyMaker(fn, opts.prefix, opts.key)
         if inspect.iscoroutinefunction(fn):
             if isinstance(cache, Cache):
                 raise CacheArgumentError(f"async function {fn.__qualname__} needs an AsyncCache")
-            wrapper = wrappers.async_wrapper(fn, opts, maker)
-        else:
-            if isinstance(cache, AsyncCache):
-                raise CacheArgumentError(f"sync function {fn.__qualname__} needs a Cache")
-            wrapper = wrappers.sync_wrapper(fn, opts, maker)
-        return wrapper  # type: ignore[return-value]
+            return async_wrappers.wrap(fn, opts, maker, cache)
+        if isinstance(cache, AsyncCache):
+            raise CacheArgumentError(f"sync function {fn.__qualname__} needs a Cache")
+        return sync_wrappers.wrap(fn, opts, maker, cache)
 
     return decorate

@@ -118,7 +118,8 @@ class KeyMaker:
             values = tuple(collected)
         if not values:
             return "()"
-        return _bound(":".join([render(v) if type(v) is not _Rendered else v for v in values]))
+        text = ":".join([render(v) if type(v) is not _Rendered else v for v in values])
+        return text if len(text) <= MAX_ARGS_LENGTH else _bound(text)  # short: no call, a hot path
 
     def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
         """The key `prefix:args` (without the cache's key prefix)."""

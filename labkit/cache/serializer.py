@@ -102,7 +102,7 @@ def dumps(value: Any) -> bytes:
     except AttributeError:
         packer = _local.packer = msgpack.Packer(default=_default, use_bin_type=True)
     try:
-        return packer.pack(value)
+        data: bytes = packer.pack(value)
     except BaseException as exc:
         packer.reset()  # drop whatever half of the value was packed
         if isinstance(exc, UnserializableValue):
@@ -110,6 +110,7 @@ def dumps(value: Any) -> bytes:
         if isinstance(exc, (TypeError, ValueError, OverflowError)):
             raise UnserializableValue(type(value).__qualname__) from exc
         raise
+    return data
 
 
 def loads(data: bytes) -> Any:

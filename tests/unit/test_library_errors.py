@@ -14,9 +14,8 @@ from pathlib import Path
 import labkit
 
 LIBRARY = Path(labkit.__file__).parent
-# Packages of labkit/ the check skips: the lab has its own errors (labkit.lab.errors) and rules;
-# labkit.cache is being rewritten and is checked once its rewrite lands.
-EXCLUDED = ("lab", "cache")
+# Packages of labkit/ the check skips: the lab has its own errors (labkit.lab.errors) and rules.
+EXCLUDED = ("lab",)
 BUILTIN_EXCEPTIONS = frozenset(
     name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
 )

@@ -46,13 +46,13 @@ class OptimizedStudents:
         await self.engine.dispose()
 
     async def student(self, student_id: int) -> bytes | None:
-        return await self._student_body(student_id)  # type: ignore[no-any-return]
+        return await self._student_body(student_id)
 
     async def students(self, is_active: bool | None, level: str | None, limit: int, offset: int) -> bytes:
-        return await self._page_body(is_active, level, limit, offset)  # type: ignore[no-any-return]
+        return await self._page_body(is_active, level, limit, offset)
 
     async def learning_path(self, student_id: int) -> bytes | None:
-        return await self._path_body(student_id)  # type: ignore[no-any-return]
+        return await self._path_body(student_id)
 
     # -- whole responses, encoded once -----------------------------------------------------
 

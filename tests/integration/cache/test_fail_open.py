@@ -97,7 +97,7 @@ def test_the_redis_backend_has_no_retries_and_the_settings_timeouts(redis_url):
     settings = Settings(redis_url=redis_url, redis_socket_timeout=0.25,
                         redis_connect_timeout=0.125, redis_max_connections=7)
     backend = RedisBackend.from_settings(settings)
-    kwargs = backend._connection_kwargs
+    kwargs = backend._pool.connection_kwargs
     assert kwargs["retry"].get_retries() == 0
     assert kwargs["socket_timeout"] == 0.25
     assert kwargs["socket_connect_timeout"] == 0.125

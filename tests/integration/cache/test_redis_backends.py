@@ -48,7 +48,7 @@ def hung_port() -> Iterator[int]:
 def test_connections_use_the_hiredis_parser(redis_url):
     for cls in (RedisBackend, AsyncRedisBackend):
         backend = cls(redis_url)
-        conn = backend._connection_class(**backend._connection_kwargs)
+        conn = backend._pool.connection_class(**backend._pool.connection_kwargs)
         assert "Hiredis" in type(conn._parser).__name__
 
 
@@ -89,7 +89,7 @@ def test_threads_share_a_bounded_pool_and_wait_for_a_free_connection(redis_url, 
     for t in threads:
         t.join(30)
     assert errors == []
-    assert cache.backend._created <= 2
+    assert cache.backend._pool.created <= 2
     cache.close()
 
 
@@ -98,7 +98,7 @@ async def test_tasks_share_a_bounded_pool_and_wait_for_a_free_connection(redis_u
     await cache.set("k", "v")
     results = await asyncio.gather(*(cache.get("k") for _ in range(200)))
     assert results == ["v"] * 200
-    assert cache.backend._created <= 2
+    assert cache.backend._pool.created <= 2
     await cache.close()
 
 

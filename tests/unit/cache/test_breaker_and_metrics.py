@@ -6,6 +6,7 @@ import pytest
 
 from labkit.cache import CircuitBreaker
 from labkit.cache.metrics import CacheMetrics, LatencyHistogram
+from labkit.errors import CacheArgumentError
 
 
 class Clock:
@@ -72,3 +73,10 @@ def test_metrics_hit_rate_is_none_before_any_lookup_and_reset_clears_all():
     assert m.as_dict()["hit_rate"] == 0.75
     m.reset()
     assert m.as_dict()["hits"] == 0 and m.as_dict()["latency"] == {}
+
+
+@pytest.mark.parametrize("options", [{"threshold": 0}, {"recovery_s": 0}, {"recovery_s": -1.5}])
+def test_breaker_refuses_unusable_settings_naming_them(options: dict[str, float]) -> None:
+    with pytest.raises(CacheArgumentError, match=next(iter(options))) as info:
+        CircuitBreaker(**options)  # type: ignore[arg-type]
+    assert isinstance(info.value, ValueError)

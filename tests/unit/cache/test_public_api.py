@@ -15,10 +15,14 @@ from labkit.errors import CacheArgumentError
 
 def test_the_public_names_are_pinned():
     assert sorted(labkit.cache.__all__) == [
+        "AsyncBackend",
         "AsyncCache",
+        "AsyncCachedFunction",
         "AsyncMemoryBackend",
         "AsyncRedisBackend",
+        "Backend",
         "Cache",
+        "CachedFunction",
         "CircuitBreaker",
         "MemoryBackend",
         "RedisBackend",

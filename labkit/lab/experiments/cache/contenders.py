@@ -18,9 +18,7 @@ import msgpack
 import redis
 import redis.asyncio
 
-from labkit.cache.async_cache import AsyncCache
-from labkit.cache.cache import Cache
-from labkit.cache.decorator import cached
+from labkit.cache import AsyncCache, Cache, cached
 from labkit.lab.experiments.cache.payloads import RECORD, user_record
 
 __all__ = [

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 import redis
 
-from labkit.cache import resp
-from labkit.cache.memory import MemoryBackend
+from labkit.cache import MemoryBackend, resp
 from labkit.cache.serializer import dumps
 from labkit.errors import CacheArgumentError
 from labkit.lab.experiments.cache.payloads import RECORD

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import redis
 
-from labkit.cache.cache import Cache
+from labkit.cache import Cache
 from labkit.errors import CacheArgumentError
 
 __all__ = ["scratch_namespace", "scratch_cache"]

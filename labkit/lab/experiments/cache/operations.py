@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from labkit.cache.async_cache import AsyncCache
-from labkit.cache.cache import Cache
+from labkit.cache import AsyncCache, Cache
 from labkit.lab.experiments.cache.payloads import RECORD, user_record
 
 __all__ = ["OPERATIONS", "operation_cases", "async_operation_cases"]

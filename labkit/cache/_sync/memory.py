@@ -1,7 +1,9 @@
+# Generated from labkit/cache/_async/memory.py by `make unasync`: do not edit.
 """The memory backend: a bounded LRU of bytes with TTLs, on an injectable clock.
 
 It stores the same msgpack bytes as Redis, so values come back as copies and every
 serialization rule holds exactly as with Redis. Thread-safe; never raises backend errors.
+Its methods never await: each runs to completion under the lock, in either flavour.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from labkit.errors import CacheArgumentError
 
-__all__ = ["MemoryBackend", "AsyncMemoryBackend"]
+__all__ = ["MemoryBackend"]
 
 _Entry = tuple[bytes, float, tuple[str, ...]]  # data, expiry on the clock, tags
 
@@ -24,7 +26,7 @@ class MemoryBackend:
     errors: tuple[type[BaseException], ...] = ()
     server_errors: tuple[type[BaseException], ...] = ()
 
-    def __init__(self, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
         if max_entries < 1:
             raise CacheArgumentError(f"max_entries must be >= 1, got {max_entries!r}")
         self.name = f"memory(max_entries={max_entries})"
@@ -39,6 +41,8 @@ class MemoryBackend:
         with self._lock:
             now = self.clock()
             return sum(1 for _, expiry, _ in self._data.values() if expiry > now)
+
+    # -- the store, called under the lock ---------------------------------------------------
 
     def _live(self, key: str) -> _Entry | None:
         entry = self._data.get(key)
@@ -69,6 +73,11 @@ class MemoryBackend:
             self._tags.setdefault(tag, set()).add(key)
         while len(self._data) > self.max_entries:
             self._remove(next(iter(self._data)))
+
+    def _delete(self, keys: Sequence[str]) -> int:
+        return sum(1 for k in keys if self._live(k) is not None and self._remove(k))
+
+    # -- the backend API --------------------------------------------------------------------
 
     def get(self, key: str) -> bytes | None:
         """The bytes under `key`, or None."""
@@ -114,7 +123,7 @@ class MemoryBackend:
     def delete(self, keys: Sequence[str]) -> int:
         """Delete keys; the number that existed."""
         with self._lock:
-            return sum(1 for k in keys if self._live(k) is not None and self._remove(k))
+            return self._delete(keys)
 
     def exists(self, key: str) -> bool:
         """Whether `key` holds a live entry."""
@@ -138,85 +147,17 @@ class MemoryBackend:
         """A namespace version and the entry `head + version + tail`."""
         with self._lock:
             version = self._counters.get(version_key, 0)
-            return version, self.get(f"{head}{version}{tail}")
+            entry = self._live(f"{head}{version}{tail}")
+            return version, None if entry is None else entry[0]
 
     def invalidate_tags(self, tag_keys: Sequence[str]) -> int:
         """Delete every entry under the tags; the number deleted."""
         with self._lock:
             keys = {k for tag in tag_keys for k in self._tags.get(tag, ())}
-            return self.delete(sorted(keys))
+            return self._delete(sorted(keys))
 
     def close(self) -> None:
         """Drop every entry."""
         with self._lock:
             self._data.clear()
             self._tags.clear()
-
-
-class AsyncMemoryBackend:
-    """The memory backend behind awaitable methods, for `AsyncCache`."""
-
-    errors: tuple[type[BaseException], ...] = ()
-    server_errors: tuple[type[BaseException], ...] = ()
-
-    def __init__(self, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic):
-        self.sync = MemoryBackend(max_entries, clock)
-        self.name = self.sync.name
-
-    async def get(self, key: str) -> bytes | None:
-        """The bytes under `key`, or None."""
-        return self.sync.get(key)
-
-    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
-        """The bytes under each key (None where missing)."""
-        return self.sync.get_many(keys)
-
-    async def set(self, key: str, data: bytes, ttl_ms: int) -> None:
-        """Write `data` under `key` for `ttl_ms` milliseconds."""
-        self.sync.set(key, data, ttl_ms)
-
-    async def set_many(self, items: Sequence[tuple[str, bytes, int]]) -> None:
-        """Write every (key, data, ttl_ms)."""
-        self.sync.set_many(items)
-
-    async def set_tagged(self, key: str, data: bytes, ttl_ms: int, tag_keys: Sequence[str]) -> None:
-        """Write `data` and remember `key` under each tag."""
-        self.sync.set_tagged(key, data, ttl_ms, tag_keys)
-
-    async def add(self, key: str, data: bytes, ttl_ms: int) -> bool:
-        """Write only if `key` is absent (SET NX); True if written."""
-        return self.sync.add(key, data, ttl_ms)
-
-    async def delete_if_equals(self, key: str, data: bytes) -> bool:
-        """Delete `key` only if it holds `data` (a lock released by its owner)."""
-        return self.sync.delete_if_equals(key, data)
-
-    async def delete(self, keys: Sequence[str]) -> int:
-        """Delete keys; the number that existed."""
-        return self.sync.delete(keys)
-
-    async def exists(self, key: str) -> bool:
-        """Whether `key` holds a live entry."""
-        return self.sync.exists(key)
-
-    async def pttl(self, key: str) -> int | None:
-        """Milliseconds `key` has left; None if missing or without expiry."""
-        return self.sync.pttl(key)
-
-    async def incr(self, key: str) -> int:
-        """Add one to the counter under `key` (created at 0) and return it."""
-        return self.sync.incr(key)
-
-    async def get_versioned(
-        self, version_key: str, head: str, tail: str
-    ) -> tuple[int, bytes | None]:
-        """A namespace version and the entry `head + version + tail`."""
-        return self.sync.get_versioned(version_key, head, tail)
-
-    async def invalidate_tags(self, tag_keys: Sequence[str]) -> int:
-        """Delete every entry in the tag sets, and the sets; the number of entries deleted."""
-        return self.sync.invalidate_tags(tag_keys)
-
-    async def close(self) -> None:
-        """Drop every entry."""
-        self.sync.close()

@@ -1,32 +1,61 @@
-"""`Cache`: the synchronous cache region over any backend (Redis or memory)."""
+# Generated from labkit/cache/_async/cache.py by `make unasync`: do not edit.
+"""The cache region over any backend (Redis, memory, your own): the API callers use.
+
+Keys get the region's prefix, values are msgpack'd with TTLs (jittered if asked), tags and
+namespaces; failures are counted and feed the circuit breaker.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from labkit.cache._sync.backend import Backend
+from labkit.cache._sync.memory import MemoryBackend
+from labkit.cache._sync.redis import RedisBackend
 from labkit.cache.base import CORRUPT, MISS, UNAVAILABLE, CacheBase
-from labkit.cache.memory import MemoryBackend
-from labkit.cache.redis_backend import RedisBackend
 from labkit.cache.serializer import dumps
 from labkit.errors import CacheUnavailable
+from labkit.settings import Settings
+
+if TYPE_CHECKING:
+    from labkit.cache.decorator import CacheDecorator
 
 __all__ = ["Cache"]
 
 _now = time.perf_counter
+_C = TypeVar("_C", bound="Cache")
 
 
-class Cache(CacheBase):
+class Cache(CacheBase[Backend]):
     """Get and set msgpack values by key, with TTLs, tags, namespaces, metrics and a breaker.
 
     Backend failures raise `CacheUnavailable`; corrupt bytes read as a miss.
     """
 
-    _redis_backend = RedisBackend
-    _memory_backend = MemoryBackend
+    @classmethod
+    def from_settings(cls: type[_C], settings: Settings, **options: Any) -> _C:
+        """A Redis cache built from `settings` (URL, pool size, timeouts, TTL, key prefix)."""
+        options.setdefault("key_prefix", settings.cache_key_prefix)
+        options.setdefault("default_ttl", settings.cache_default_ttl)
+        return cls(RedisBackend.from_settings(settings), **options)
 
-    def __enter__(self) -> Cache:
+    @classmethod
+    def from_url(cls: type[_C], url: str, *, max_connections: int = 50, socket_timeout: float = 0.5,
+                 connect_timeout: float = 0.5, **options: Any) -> _C:
+        """A Redis cache on `url`."""
+        backend = RedisBackend(url, max_connections=max_connections,
+                                    socket_timeout=socket_timeout, connect_timeout=connect_timeout)
+        return cls(backend, **options)
+
+    @classmethod
+    def memory(cls: type[_C], max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic,
+               **options: Any) -> _C:
+        """An in-process cache: bounded LRU with TTLs on `clock`."""
+        return cls(MemoryBackend(max_entries, clock), **options)
+
+    def __enter__(self: _C) -> _C:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -36,10 +65,13 @@ class Cache(CacheBase):
         """Release the backend's connections."""
         self.backend.close()
 
-    # -- the internal protocol of @cached: never raises on backend failure ----------------
+    # -- the interface of @cached: full keys in, never raises on backend failure -----------
 
-    def _lookup(self, key: str, count: bool = True) -> Any:
-        """The value under the full `key`; MISS if absent or corrupt; UNAVAILABLE on failure."""
+    def lookup(self, key: str, count: bool = True) -> Any:
+        """The value under the full `key`; MISS if absent or corrupt; UNAVAILABLE on failure.
+
+        `count=False` leaves the hit and miss counters to the caller.
+        """
         breaker = self.breaker
         if breaker.opened_at is not None and self._blocked():
             return UNAVAILABLE
@@ -61,15 +93,29 @@ class Cache(CacheBase):
             return MISS
         return value
 
-    def _lookup_versioned(
-        self, version_key: str, head: str, tail: str
-    ) -> tuple[str | None, Any]:
-        """(full key, value or MISS) of a versioned entry; (None, MISS) on backend failure."""
+    def lookup_stale(self, key: str) -> Any:
+        """The value kept past expiry under the full `key` (counted as served stale), or MISS."""
+        value = self.lookup(key, count=False)
+        if value is MISS or value is UNAVAILABLE:
+            return MISS
+        self._m.stale_served += 1
+        return value
+
+    def poll(self, key: str) -> Any:
+        """`lookup` while another computes the value: a find counts as a hit, a miss not at all."""
+        value = self.lookup(key, count=False)
+        if value is not MISS and value is not UNAVAILABLE:
+            self._m.hits += 1
+        return value
+
+    def lookup_versioned(self, prefix: str, args_part: str) -> tuple[str | None, Any]:
+        """(full key at the namespace's version, value or MISS); (None, MISS) on backend failure."""
         if self.breaker.opened_at is not None and self._blocked():
             return None, MISS
+        head, tail = f"{self.key_head}{prefix}:v", ":" + args_part
         started = _now()
         try:
-            version, data = self.backend.get_versioned(version_key, head, tail)
+            version, data = self.backend.get_versioned(self._namespace_key(prefix), head, tail)
         except self._errors as exc:
             self._failure("get", exc)
             return None, MISS
@@ -83,6 +129,51 @@ class Cache(CacheBase):
             return full, MISS
         return full, value
 
+    def versioned_key(self, prefix: str, args_part: str) -> str:
+        """The full key of an entry at its namespace's current version (raises CacheUnavailable)."""
+        head, tail = f"{self.key_head}{prefix}:v", ":" + args_part
+        version, _ = self._call("get", self.backend.get_versioned,
+                                      self._namespace_key(prefix), head, tail)
+        return f"{head}{version}{tail}"
+
+    def store(self, key: str, value: Any, ttl: float | None, tags: Iterable[str] = (),
+                    stale: tuple[str, float] | None = None) -> None:
+        """Write a computed value under the full `key`, and a copy under `stale[0]` kept `stale[1]` s
+        longer; an unencodable value raises (nothing written), a backend failure is only counted."""
+        data = dumps(value)
+        ttl_ms = self._ttl_ms(ttl)
+        tag_keys = self._tag_keys(tags) if tags else []
+        backend = self.backend
+        if tag_keys:
+            ok = self._quiet("set", backend.set_tagged, key, data, ttl_ms, tag_keys)
+            if stale is not None:
+                self._quiet("set", backend.set, stale[0], data, ttl_ms + round(stale[1] * 1000))
+        elif stale is not None:
+            items = [(key, data, ttl_ms), (stale[0], data, ttl_ms + round(stale[1] * 1000))]
+            ok = self._quiet("set_many", backend.set_many, items)
+        else:
+            ok = self._quiet("set", backend.set, key, data, ttl_ms)
+        if ok is not MISS:
+            self._m.sets += 1
+            self._m.bytes_written += len(data)
+
+    def try_lock(self, key: str, token: bytes, timeout: float) -> bool | None:
+        """Take the lock `key` for `timeout` s: True if taken, False if held, None if unknown."""
+        owned = self._quiet("lock", self.backend.add, key, token, round(timeout * 1000))
+        return None if owned is MISS else bool(owned)
+
+    def unlock(self, key: str, token: bytes) -> None:
+        """Release the lock `key` if `token` still owns it."""
+        self._quiet("unlock", self.backend.delete_if_equals, key, token)
+
+    def drop(self, keys: list[str]) -> int:
+        """Delete entries by full key (raises CacheUnavailable); how many existed."""
+        deleted = int(self._call("delete", self.backend.delete, keys))
+        self._m.deletes += deleted
+        return deleted
+
+    # -- calling the backend --------------------------------------------------------------
+
     def _drop_foreign(self, key: str) -> Any:
         """A key of another Redis type is foreign data: count it, delete it, report a miss."""
         self._m.decode_errors += 1
@@ -92,7 +183,8 @@ class Cache(CacheBase):
 
     def _quiet(self, operation: str, call: Callable[..., Any], *args: Any) -> Any:
         """Run a backend call, counting a failure instead of raising; MISS when it failed."""
-        if self._blocked():
+        breaker = self.breaker
+        if breaker.opened_at is not None and self._blocked():
             return MISS
         started = _now()
         try:
@@ -101,13 +193,14 @@ class Cache(CacheBase):
             self._failure(operation, exc)
             return MISS
         self._m.observe(operation, _now() - started)
-        if self.breaker.failures:
-            self.breaker.success()
+        if breaker.failures:
+            breaker.success()
         return out
 
     def _call(self, operation: str, call: Callable[..., Any], *args: Any) -> Any:
         """Run a backend call; raise CacheUnavailable on failure or while the circuit is open."""
-        if self._blocked():
+        breaker = self.breaker
+        if breaker.opened_at is not None and self._blocked():  # the check inline: a hot path
             raise self._open_error(operation)
         started = _now()
         try:
@@ -115,26 +208,9 @@ class Cache(CacheBase):
         except self._errors as exc:
             raise self._failure(operation, exc) from exc
         self._m.observe(operation, _now() - started)
-        if self.breaker.failures:
-            self.breaker.success()
+        if breaker.failures:
+            breaker.success()
         return out
-
-    def _store(self, key: str, data: bytes, ttl_ms: int, tag_keys: list[str],
-               stale: tuple[str, int] | None = None) -> None:
-        """Write encoded data, counting instead of raising a backend failure (for @cached)."""
-        backend = self.backend
-        if tag_keys:
-            ok = self._quiet("set", backend.set_tagged, key, data, ttl_ms, tag_keys)
-            if stale is not None:
-                self._quiet("set", backend.set, stale[0], data, stale[1])
-        elif stale is not None:
-            items = [(key, data, ttl_ms), (stale[0], data, stale[1])]
-            ok = self._quiet("set_many", backend.set_many, items)
-        else:
-            ok = self._quiet("set", backend.set, key, data, ttl_ms)
-        if ok is not MISS:
-            self._m.sets += 1
-            self._m.bytes_written += len(data)
 
     # -- the public API -------------------------------------------------------------------
 
@@ -155,7 +231,7 @@ class Cache(CacheBase):
         return default if value is MISS else value
 
     def set(self, key: str, value: Any, ttl: float | None = None, *,
-            tags: Iterable[str] = ()) -> None:
+                  tags: Iterable[str] = ()) -> None:
         """Store `value` for `ttl` seconds (default TTL if None), optionally under tags."""
         full = self.full_key(key)
         ttl_ms = self._ttl_ms(ttl)
@@ -170,10 +246,7 @@ class Cache(CacheBase):
 
     def delete(self, *keys: str) -> int:
         """Delete entries; returns how many existed."""
-        full = [self.full_key(k) for k in keys]
-        deleted = int(self._call("delete", self.backend.delete, full))
-        self._m.deletes += deleted
-        return deleted
+        return self.drop([self.full_key(k) for k in keys])
 
     def exists(self, key: str) -> bool:
         """Whether `key` holds a live entry."""
@@ -210,7 +283,7 @@ class Cache(CacheBase):
     def invalidate_tags(self, *tags: str) -> int:
         """Delete every entry written with any of `tags`; returns how many were deleted."""
         deleted = int(self._call("invalidate_tags", self.backend.invalidate_tags,
-                                 self._tag_keys(tags)))
+                                       self._tag_keys(tags)))
         self._m.deletes += deleted
         return deleted
 
@@ -218,9 +291,9 @@ class Cache(CacheBase):
         """Invalidate every versioned @cached entry under `prefix` in O(1); the new version."""
         return int(self._call("incr", self.backend.incr, self._namespace_key(prefix)))
 
-    def cached(self, prefix: str | None = None, ttl: float | None = None, **options: Any) -> Any:
+    def cached(self, prefix: str | None = None, ttl: float | None = None,
+               **options: Any) -> CacheDecorator:
         """`@cached(...)` bound to this cache."""
         from labkit.cache.decorator import cached
 
         return cached(prefix, ttl, cache=self, **options)
-

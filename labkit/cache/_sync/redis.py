@@ -1,4 +1,5 @@
-"""The Redis backend (sync): redis-py connections with the hiredis parser, driven lean.
+# Generated from labkit/cache/_async/redis.py by `make unasync`: do not edit.
+"""The Redis backend: redis-py connections with the hiredis parser, driven lean.
 
 Commands are packed by hand and sent on pooled redis-py connections, skipping the per-call
 machinery of `redis.Redis.execute_command`; retries are off and timeouts short, so a dead
@@ -7,55 +8,23 @@ server fails fast instead of stalling the caller.
 
 from __future__ import annotations
 
-import os
-import threading
-from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from redis.backoff import NoBackoff
-from redis.connection import ConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError, ResponseError
-from redis.retry import Retry
+from redis.exceptions import NoScriptError, ResponseError
 
 from labkit.cache import resp
+from labkit.cache.redis_pool import BACKEND_ERRORS, SERVER_ERRORS, RedisPool, connection_options
 from labkit.errors import CacheArgumentError
 from labkit.secrets import mask_url
-from labkit.settings import REDIS_SCHEMES, Settings
+from labkit.settings import Settings
 
-__all__ = ["RedisBackend", "connection_options"]
-
-BACKEND_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
-# Errors the server answered with: the server is up, so they do not trip the breaker.
-SERVER_ERRORS: tuple[type[BaseException], ...] = (ResponseError,)
-
-
-def connection_options(
-    url: str, max_connections: int, socket_timeout: float, connect_timeout: float
-) -> dict[str, Any]:
-    """Options for redis-py: the given timeouts, no retries, no health-check pings."""
-    scheme = url.partition("://")[0].lower()
-    if scheme not in REDIS_SCHEMES:
-        raise CacheArgumentError(
-            f"Redis URL {mask_url(url)!r} has scheme {scheme!r}; expected one of {REDIS_SCHEMES}"
-        )
-    for name, value in (("socket_timeout", socket_timeout), ("connect_timeout", connect_timeout)):
-        if not value > 0:
-            raise CacheArgumentError(f"{name} must be a positive number of seconds, got {value!r}")
-    if max_connections < 1:
-        raise CacheArgumentError(f"max_connections must be >= 1, got {max_connections!r}")
-    return {
-        "max_connections": max_connections,
-        "socket_timeout": socket_timeout,
-        "socket_connect_timeout": connect_timeout,
-        "retry": Retry(NoBackoff(), 0),
-        "health_check_interval": 0,
-    }
+__all__ = ["RedisBackend"]
 
 
 class RedisBackend:
-    """Bytes in, bytes out, on a bounded pool of redis-py connections (thread-safe)."""
+    """Bytes in, bytes out, on a bounded pool of redis-py connections."""
 
     errors = BACKEND_ERRORS
     server_errors = SERVER_ERRORS
@@ -69,17 +38,9 @@ class RedisBackend:
         connect_timeout: float = 0.5,
     ) -> None:
         options = connection_options(url, max_connections, socket_timeout, connect_timeout)
-        template = ConnectionPool.from_url(url, **options)
-        self._connection_class = template.connection_class
-        self._connection_kwargs = dict(template.connection_kwargs)
         self.name = mask_url(url)
         self.max_connections = max_connections
-        self._wait_s = socket_timeout + connect_timeout
-        self._idle: deque[Any] = deque()
-        self._created = 0
-        self._waiting = 0
-        self._cond = threading.Condition(threading.Lock())
-        self._pid = os.getpid()
+        self._pool = RedisPool(url, options, wait_s=socket_timeout + connect_timeout)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisBackend:
@@ -93,58 +54,19 @@ class RedisBackend:
             connect_timeout=settings.redis_connect_timeout,
         )
 
-    # -- the pool -------------------------------------------------------------------------
-
-    def _acquire(self) -> tuple[Any, bool]:
-        if self._pid != os.getpid():  # a forked child must not share its parent's sockets
-            self._idle = deque()
-            self._created = 0
-            self._pid = os.getpid()
-        try:
-            return self._idle.pop(), True
-        except IndexError:
-            pass
-        with self._cond:
-            self._waiting += 1
-            try:
-                ok = self._cond.wait_for(
-                    lambda: self._idle or self._created < self.max_connections, self._wait_s
-                )
-                if not ok:
-                    raise RedisConnectionError(
-                        f"all {self.max_connections} connections in use for {self._wait_s:.2f} s"
-                    )
-                if self._idle:
-                    return self._idle.pop(), True
-                self._created += 1
-            finally:
-                self._waiting -= 1
-        return self._connection_class(**self._connection_kwargs), False
-
-    def _release(self, conn: Any) -> None:
-        self._idle.append(conn)
-        if self._waiting:
-            with self._cond:
-                self._cond.notify()
-
-    def _discard(self, conn: Any) -> None:
-        try:
-            conn.disconnect()
-        finally:
-            with self._cond:
-                self._created -= 1
-                self._cond.notify()
-
     def _call(self, packed: bytes, replies: int = 1, retry: bool = True) -> Any:
         """Send one buffer, read `replies` replies (the last one, or a list if several)."""
-        conn, reused = self._acquire()
+        pool = self._pool
+        conn, reused = pool.acquire()
         try:
-            conn.send_packed_command((packed,), check_health=False)
+            if pool.send(conn, packed):
+                pool.flush(conn)
+            out: Any
             if replies == 1:
                 out = conn.read_response()
             else:
                 out = [None] * replies
-                error = None
+                error: ResponseError | None = None
                 for i in range(replies):
                     try:
                         out[i] = conn.read_response()
@@ -153,17 +75,17 @@ class RedisBackend:
                 if error is not None:
                     raise error
         except ResponseError:
-            self._release(conn)
+            pool.release(conn)
             raise
         except RedisConnectionError:
-            self._discard(conn)
+            pool.discard(conn)
             if reused and retry:  # an idle connection the server closed: try once on a new one
                 return self._call(packed, replies, retry=False)
             raise
-        except BaseException:
-            self._discard(conn)
+        except BaseException:  # includes cancellation: a half-read connection is not reusable
+            pool.discard(conn)
             raise
-        self._release(conn)
+        pool.release(conn)
         return out
 
     def _script(self, script: resp.Script, keys: Sequence[bytes], args: Sequence[bytes]) -> Any:
@@ -177,11 +99,13 @@ class RedisBackend:
 
     def get(self, key: str) -> bytes | None:
         """The bytes under `key`, or None."""
-        return self._call(resp.pack_get(key.encode()))
+        data: bytes | None = self._call(resp.pack_get(key.encode()))
+        return data
 
     def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         """The bytes under each key (None where missing), in one MGET."""
-        return self._call(resp.pack_mget([k.encode() for k in keys]))
+        datas: list[bytes | None] = self._call(resp.pack_mget([k.encode() for k in keys]))
+        return datas
 
     def set(self, key: str, data: bytes, ttl_ms: int) -> None:
         """Write `data` under `key` for `ttl_ms` milliseconds."""
@@ -200,7 +124,8 @@ class RedisBackend:
 
     def add(self, key: str, data: bytes, ttl_ms: int) -> bool:
         """Write only if `key` is absent (SET NX); True if written."""
-        reply = self._call(resp.pack(b"SET", key.encode(), data, b"PX", b"%d" % ttl_ms, b"NX"))
+        packed = resp.pack(b"SET", key.encode(), data, b"PX", b"%d" % ttl_ms, b"NX")
+        reply = self._call(packed)
         return reply is not None
 
     def delete_if_equals(self, key: str, data: bytes) -> bool:
@@ -241,5 +166,4 @@ class RedisBackend:
 
     def close(self) -> None:
         """Close every idle connection (connections in use close when released later)."""
-        while self._idle:
-            self._discard(self._idle.pop())
+        self._pool.close()
