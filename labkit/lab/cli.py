@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from labkit import __version__
 from labkit.errors import LabkitError
 from labkit.lab.errors import ParameterError
 from labkit.settings import Settings
@@ -39,16 +40,68 @@ def _parse_params(pairs: Sequence[str], files: Sequence[str]) -> dict[str, Any]:
     return params
 
 
-def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from labkit.lab.report.runner import run_notebook
+def _embedded_running(settings: Settings) -> set[str]:
+    from labkit.lab import services
 
-    record = run_notebook(args.notebook, settings, _parse_params(args.param, args.param_file))
+    return {row.name for row in services.status(settings) if row.source == "embedded" and row.running}
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it lies under it (shorter to read and to copy)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _parameters_help(notebook: Path) -> str:
+    """The notebook's parameters as a table (name, type, default, meaning), then how to set them."""
+    import json
+
+    from labkit.lab.experiments import package_of, tiny_parameters_path
+    from labkit.lab.report.parameters import read_parameters
+
+    params = read_parameters(notebook)
+    rows = [("name", "type", "default", "meaning")]
+    rows += [(p.name, p.type, json.dumps(p.default), p.help) for p in params.values()]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"{notebook.stem}: parameters of {_shown(notebook)}", ""]
+    lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3] for row in rows]
+    try:
+        package_of(notebook.stem)
+        tiny = tiny_parameters_path(notebook.stem)
+    except KeyError:
+        tiny = None
+    first = next(iter(params.values()), None)
+    lines.append("")
+    if first is not None:
+        lines.append(f"set one with -p NAME=VALUE (read as YAML: -p {first.name}={json.dumps(first.default)}), "
+                     "or many with -f FILE.yaml")
+    if tiny is not None and tiny.is_file():
+        lines.append(f"tiny parameters (tests, CI, labkit report --tiny): {_shown(tiny)}")
+    return "\n".join(lines)
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.report.runner import find_notebook, notebooks_dir, run_notebook
+
+    if args.help_params:
+        path = Path(args.notebook) if Path(args.notebook).is_file() else find_notebook(args.notebook, notebooks_dir())
+        print(_parameters_help(path))
+        return 0
+    params = _parse_params(args.param, args.param_file)
+    before = _embedded_running(settings)
+    record = run_notebook(args.notebook, settings, params)
     print(f"{record.name}: {record.status} in {record.duration_s:.1f} s (run {record.run_id})")
     for view in (record.reviewer_html, record.full_html):
         if view:
             print(f"  {settings.reports_dir / view}")
     if record.error:
         print(f"  error: {record.error}", file=sys.stderr)
+    started = sorted(_embedded_running(settings) - before)
+    if started:
+        print(f"embedded {' and '.join(started)} left running for the next runs; "
+              "stop with `labkit services down`")
     return 0 if record.ok else 1
 
 
@@ -153,9 +206,27 @@ def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's layout, with sub-commands measured at the indent they are printed at.
+
+    Python 3.11 measures them one level further left than it prints them, which pushes the description
+    of the longest command (`check-reports`) onto a line of its own.
+    """
+
+    def add_argument(self, action: argparse.Action) -> None:
+        if action.nargs != argparse.PARSER:
+            return super().add_argument(action)
+        self._indent()
+        super().add_argument(action)
+        self._dedent()
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="labkit", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="labkit", description=__doc__, formatter_class=_HelpFormatter,
+                                     epilog="`labkit COMMAND --help` describes a command; a bare `labkit` prints "
+                                            "this help.")
+    parser.add_argument("--version", action="version", version=f"labkit {__version__}")
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
 
     run = sub.add_parser("run", help="execute one notebook and render its HTML views")
     run.add_argument("notebook", help="notebook name (00_environment) or path")
@@ -163,8 +234,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="override a parameter (repeatable); values read as YAML: 10, 0.5, true, [a, b]")
     run.add_argument("-f", "--param-file", action="append", default=[], metavar="FILE",
                      help="YAML file of parameters (applied before -p)")
+    run.add_argument("--help-params", action="store_true",
+                     help="list the notebook's parameters (type, default, meaning) and exit")
 
-    report = sub.add_parser("report", help="run every notebook in order and write reports/index.html")
+    report = sub.add_parser("report", help="run every notebook and write reports/index.html")
     report.add_argument("--keep-services", action="store_true",
                         help="leave embedded servers running afterwards")
 
@@ -184,7 +257,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="relative change a CI must clear to count (default 0.05)")
     cmp_.add_argument("--markdown", metavar="FILE", help="also write the digest to FILE")
 
-    load = sub.add_parser("load", help="load the demo service (baseline vs optimized), print and save the numbers",
+    load = sub.add_parser("load", help="load the demo service, baseline vs optimized",
                           description="Load both modes of the demo service and save the run as one of "
                                       "08_api_load (embedded servers unless DATABASE_URL / REDIS_URL are set).")
     load.add_argument("--modes", nargs="+", default=["baseline", "optimized"], choices=["baseline", "optimized"])
@@ -214,7 +287,11 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `labkit` command."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a bare `labkit`: what it can do, and success
+        parser.print_help()
+        return 0
     try:
         settings = Settings.from_env()
         return _COMMANDS[args.command](args, settings)
