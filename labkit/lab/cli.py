@@ -105,6 +105,23 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if record.ok else 1
 
 
+def _cmd_new(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.experiment_template import create_experiment
+
+    created = create_experiment(args.name)
+    package = _shown(created.package)
+    print(f"created {_shown(created.notebook)}")
+    print(f"created {package}/ (__init__.py, measure.py, tiny.yaml)")
+    steps = [(f"labkit run {created.name} -f {package}/tiny.yaml", "every cell, in seconds"),
+             (f"labkit run {created.name}", "the measurement; its report lands in reports/html/"),
+             ("make jupyter", "or work on it in JupyterLab")]
+    width = max(len(command) for command, _ in steps)
+    print("next: write the question in the notebook's first cell and your cases in measure.py, then")
+    for command, why in steps:
+        print(f"  {command.ljust(width)}  # {why}")
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from labkit.lab import services
     from labkit.lab.report.runner import run_all
@@ -241,6 +258,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--keep-services", action="store_true",
                         help="leave embedded servers running afterwards")
 
+    new = sub.add_parser("new", help="create an experiment: notebook, package, tiny parameters",
+                         description="Create notebooks/NN_NAME.ipynb (the next free number) and its package "
+                                     "labkit/lab/experiments/NAME/ from the template; the experiment runs as created.")
+    new.add_argument("name", metavar="NAME", help="lower-case name (queues), or with its number (10_queues)")
+
     svc = sub.add_parser("services", help="start, stop or show the servers the lab measures")
     svc.add_argument("action", choices=["up", "down", "status"])
 
@@ -277,6 +299,7 @@ def _parser() -> argparse.ArgumentParser:
 _COMMANDS = {
     "run": _cmd_run,
     "report": _cmd_report,
+    "new": _cmd_new,
     "services": _cmd_services,
     "bench": _cmd_bench,
     "check-reports": _cmd_check_reports,
