@@ -124,11 +124,23 @@ def _cmd_new(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from labkit.lab import services
-    from labkit.lab.report.runner import run_all
+    from labkit.lab.report.index import read_runs
+    from labkit.lab.report.runner import list_notebooks, notebooks_dir, run_all
+    from labkit.lab.report.selection import changed_since_last_good_run, matching, tiny_parameters
 
+    found = list_notebooks(notebooks_dir(settings))
+    chosen = matching(found, args.only or [])
+    parameters = tiny_parameters(chosen) if args.tiny else {}
+    if args.changed:
+        chosen = changed_since_last_good_run(chosen, read_runs(settings.reports_dir), parameters)
+        if not chosen:
+            print("nothing to run: every notebook's cells, package and parameters match its last good run")
+            return 0
+    if len(chosen) < len(found):
+        print(f"running {len(chosen)} of {len(found)} notebooks: {', '.join(p.stem for p in chosen)}")
     before = {row.name: row.running for row in services.status(settings)}
     try:
-        records = run_all(settings)
+        records = run_all(settings, parameters=parameters, names={p.stem for p in chosen})
     finally:
         if not args.keep_services:
             # Stop only the embedded servers this command started: a `make jupyter` session keeps its own.
@@ -257,6 +269,15 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="run every notebook and write reports/index.html")
     report.add_argument("--keep-services", action="store_true",
                         help="leave embedded servers running afterwards")
+    report.add_argument("--only", action="append", metavar="PATTERN",
+                        help="only the notebooks whose name matches: a glob (0[1-3]_*), else a substring (cache); "
+                             "repeatable")
+    report.add_argument("--changed", action="store_true",
+                        help="only the notebooks whose cells, experiment package or parameters changed since their "
+                             "last good run (the summary joins when any other reruns)")
+    report.add_argument("--tiny", action="store_true",
+                        help="run each notebook with its tiny parameters (its experiment's tiny.yaml): a quick check "
+                             "that every cell runs and renders, as CI does; not a measurement")
 
     new = sub.add_parser("new", help="create an experiment: notebook, package, tiny parameters",
                          description="Create notebooks/NN_NAME.ipynb (the next free number) and its package "
