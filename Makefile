@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+JUPYTER_ARGS ?=
 
 .PHONY: help lab test bench jupyter services-up services-down check-reports browser lint clean
 
@@ -30,10 +31,9 @@ test: $(STAMP) ## Run the test suite against real PostgreSQL, Redis and SQLite
 bench: $(STAMP) ## Print same-run speed ratios of labkit against raw drivers and other libraries
 	$(BIN)/labkit bench
 
-jupyter: $(STAMP) ## Open JupyterLab on notebooks/ with the lab's kernel
+jupyter: $(STAMP) ## Open JupyterLab on notebooks/ (headless and root welcome; JUPYTER_ARGS passed on); stops the servers it started
 	@$(BIN)/python -c 'import jupyterlab' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[jupyter]'
-	$(BIN)/labkit services up
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/labkit jupyter -- $(JUPYTER_ARGS)
 
 services-up: $(STAMP) ## Start the embedded PostgreSQL and Redis (reused by every notebook)
 	$(BIN)/labkit services up

@@ -153,6 +153,12 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if all(r.ok for r in records) else 1
 
 
+def _cmd_jupyter(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.jupyter import run_jupyter
+
+    return run_jupyter(settings, args.jupyter_args)
+
+
 def _cmd_services(args: argparse.Namespace, settings: Settings) -> int:
     from labkit.lab import services
 
@@ -284,6 +290,15 @@ def _parser() -> argparse.ArgumentParser:
                                      "labkit/lab/experiments/NAME/ from the template; the experiment runs as created.")
     new.add_argument("name", metavar="NAME", help="lower-case name (queues), or with its number (10_queues)")
 
+    jupyter = sub.add_parser(
+        "jupyter", help="open JupyterLab on notebooks/ with the lab's servers",
+        description="Start the embedded servers (unless URLs are set), run JupyterLab on notebooks/ (127.0.0.1, "
+                    "no browser without a display, --allow-root as root) and stop the servers it started when "
+                    "JupyterLab ends, Ctrl-C included.")
+    jupyter.add_argument("jupyter_args", nargs="*", metavar="-- ARG",
+                         help="arguments for `jupyter lab` after a `--`, placed after the defaults so they win "
+                              "(labkit jupyter -- --port=9999 --ip=0.0.0.0)")
+
     svc = sub.add_parser("services", help="start, stop or show the servers the lab measures")
     svc.add_argument("action", choices=["up", "down", "status"])
 
@@ -321,6 +336,7 @@ _COMMANDS = {
     "run": _cmd_run,
     "report": _cmd_report,
     "new": _cmd_new,
+    "jupyter": _cmd_jupyter,
     "services": _cmd_services,
     "bench": _cmd_bench,
     "check-reports": _cmd_check_reports,
