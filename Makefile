@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 JUPYTER_ARGS ?=
 
-.PHONY: help lab test bench jupyter services-up services-down check-reports browser lint clean
+.PHONY: help lab lab-tiny test bench jupyter services-up services-down check-reports browser lint clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ $(STAMP): pyproject.toml
 
 lab: $(STAMP) ## Run every experiment notebook and write reports/index.html (embedded servers unless *_URL is set)
 	$(BIN)/labkit report
+
+lab-tiny: $(STAMP) ## Run every notebook with its tiny parameters: a quick check that all run and render (CI does)
+	$(BIN)/labkit report --tiny
 
 test: $(STAMP) ## Run the test suite against real PostgreSQL, Redis and SQLite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
