@@ -40,12 +40,6 @@ def _parse_params(pairs: Sequence[str], files: Sequence[str]) -> dict[str, Any]:
     return params
 
 
-def _embedded_running(settings: Settings) -> set[str]:
-    from labkit.lab import services
-
-    return {row.name for row in services.status(settings) if row.source == "embedded" and row.running}
-
-
 def _shown(path: Path) -> str:
     """A path relative to the working directory when it lies under it (shorter to read and to copy)."""
     try:
@@ -84,13 +78,14 @@ def _parameters_help(notebook: Path) -> str:
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from labkit.lab.report.runner import find_notebook, notebooks_dir, run_notebook
+    from labkit.lab.services import running_embedded
 
     if args.help_params:
         path = Path(args.notebook) if Path(args.notebook).is_file() else find_notebook(args.notebook, notebooks_dir())
         print(_parameters_help(path))
         return 0
     params = _parse_params(args.param, args.param_file)
-    before = _embedded_running(settings)
+    before = running_embedded(settings)
     record = run_notebook(args.notebook, settings, params)
     print(f"{record.name}: {record.status} in {record.duration_s:.1f} s (run {record.run_id})")
     for view in (record.reviewer_html, record.full_html):
@@ -98,7 +93,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {settings.reports_dir / view}")
     if record.error:
         print(f"  error: {record.error}", file=sys.stderr)
-    started = sorted(_embedded_running(settings) - before)
+    started = sorted(running_embedded(settings) - before)
     if started:
         print(f"embedded {' and '.join(started)} left running for the next runs; "
               "stop with `labkit services down`")

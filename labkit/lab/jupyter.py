@@ -46,10 +46,6 @@ def jupyter_arguments(
     return args + list(extra)
 
 
-def _embedded_running(settings: Settings) -> set[str]:
-    return {row.name for row in services.status(settings) if row.source == "embedded" and row.running}
-
-
 def run_jupyter(settings: Settings, extra: Sequence[str] = (), *, command: Sequence[str] | None = None) -> int:
     """Start the servers, run JupyterLab until it ends or this process is interrupted, stop what it started.
 
@@ -75,12 +71,12 @@ def run_jupyter(settings: Settings, extra: Sequence[str] = (), *, command: Seque
         elif proc is None:
             raise KeyboardInterrupt
 
-    before = _embedded_running(settings)
+    before = services.running_embedded(settings)
     previous = {sig: signal.signal(sig, stop) for sig in _SIGNALS}
     try:
         for row in services.up(settings):
             print(f"{row.name:<11} {row.source:<9} {'running' if row.running else 'stopped':<8} {row.url}")
-        started = sorted(_embedded_running(settings) - before)
+        started = sorted(services.running_embedded(settings) - before)
         if started:
             print(f"embedded {' and '.join(started)} started for this session: stopped when JupyterLab ends")
         args = jupyter_arguments(extra, notebooks=notebooks)
@@ -94,7 +90,7 @@ def run_jupyter(settings: Settings, extra: Sequence[str] = (), *, command: Seque
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
-        stopped = services.down(settings, only=sorted(_embedded_running(settings) - before))
+        stopped = services.down(settings, only=sorted(services.running_embedded(settings) - before))
         if stopped:
             print(f"stopped embedded {' and '.join(stopped)}", flush=True)
         for sig, handler in previous.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -89,3 +91,12 @@ def test_the_numbers_stop_below_the_summary(checkout: Path) -> None:
     with pytest.raises(LabError, match="no free number below 99"):
         next_number(checkout / "notebooks")
     assert create_experiment("50_queues", root=checkout).notebook.name == "50_queues.ipynb"
+
+
+def test_the_new_package_passes_the_projects_ruff_rules(checkout: Path) -> None:
+    package = create_experiment("queues", root=checkout).package
+    root = Path(__file__).resolve().parents[3]
+    ruff = Path(sys.executable).with_name("ruff")
+    result = subprocess.run([str(ruff), "check", "--config", str(root / "pyproject.toml"), str(package)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
