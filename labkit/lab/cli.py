@@ -52,7 +52,7 @@ def _parameters_help(notebook: Path) -> str:
     """The notebook's parameters as a table (name, type, default, meaning), then how to set them."""
     import json
 
-    from labkit.lab.experiments import package_of, tiny_parameters_path
+    from labkit.lab.experiments import tiny_parameters_path
     from labkit.lab.report.parameters import read_parameters
 
     params = read_parameters(notebook)
@@ -62,9 +62,8 @@ def _parameters_help(notebook: Path) -> str:
     lines = [f"{notebook.stem}: parameters of {_shown(notebook)}", ""]
     lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3] for row in rows]
     try:
-        package_of(notebook.stem)
-        tiny = tiny_parameters_path(notebook.stem)
-    except KeyError:
+        tiny: Path | None = tiny_parameters_path(notebook.stem)
+    except KeyError:  # a notebook without an experiment package
         tiny = None
     first = next(iter(params.values()), None)
     lines.append("")
