@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+JUPYTER_ARGS ?=
 
-.PHONY: help lab test bench jupyter services-up services-down check-reports browser lint unasync clean
+.PHONY: help lab lab-tiny test bench jupyter services-up services-down check-reports browser lint unasync clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -24,16 +25,18 @@ $(STAMP): pyproject.toml
 lab: $(STAMP) ## Run every experiment notebook and write reports/index.html (embedded servers unless *_URL is set)
 	$(BIN)/labkit report
 
+lab-tiny: $(STAMP) ## Run every notebook with its tiny parameters: a quick check that all run and render (CI does)
+	$(BIN)/labkit report --tiny
+
 test: $(STAMP) ## Run the test suite against real PostgreSQL, Redis and SQLite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) ## Print same-run speed ratios of labkit against raw drivers and other libraries
 	$(BIN)/labkit bench
 
-jupyter: $(STAMP) ## Open JupyterLab on notebooks/ with the lab's kernel
+jupyter: $(STAMP) ## Open JupyterLab on notebooks/ (headless and root welcome; JUPYTER_ARGS passed on); stops the servers it started
 	@$(BIN)/python -c 'import jupyterlab' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[jupyter]'
-	$(BIN)/labkit services up
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/labkit jupyter -- $(JUPYTER_ARGS)
 
 services-up: $(STAMP) ## Start the embedded PostgreSQL and Redis (reused by every notebook)
 	$(BIN)/labkit services up

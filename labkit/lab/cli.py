@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from labkit import __version__
 from labkit.errors import LabkitError
 from labkit.lab.errors import ParameterError
 from labkit.settings import Settings
@@ -39,26 +40,101 @@ def _parse_params(pairs: Sequence[str], files: Sequence[str]) -> dict[str, Any]:
     return params
 
 
-def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from labkit.lab.report.runner import run_notebook
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it lies under it (shorter to read and to copy)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
-    record = run_notebook(args.notebook, settings, _parse_params(args.param, args.param_file))
+
+def _parameters_help(notebook: Path) -> str:
+    """The notebook's parameters as a table (name, type, default, meaning), then how to set them."""
+    import json
+
+    from labkit.lab.experiments import tiny_parameters_path
+    from labkit.lab.report.parameters import read_parameters
+
+    params = read_parameters(notebook)
+    rows = [("name", "type", "default", "meaning")]
+    rows += [(p.name, p.type, json.dumps(p.default), p.help) for p in params.values()]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"{notebook.stem}: parameters of {_shown(notebook)}", ""]
+    lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3] for row in rows]
+    try:
+        tiny: Path | None = tiny_parameters_path(notebook.stem)
+    except KeyError:  # a notebook without an experiment package
+        tiny = None
+    first = next(iter(params.values()), None)
+    lines.append("")
+    if first is not None:
+        lines.append(f"set one with -p NAME=VALUE (read as YAML: -p {first.name}={json.dumps(first.default)}), "
+                     "or many with -f FILE.yaml")
+    if tiny is not None and tiny.is_file():
+        lines.append(f"tiny parameters (tests, CI, labkit report --tiny): {_shown(tiny)}")
+    return "\n".join(lines)
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.report.runner import find_notebook, notebooks_dir, run_notebook
+    from labkit.lab.services import running_embedded
+
+    if args.help_params:
+        path = Path(args.notebook) if Path(args.notebook).is_file() else find_notebook(args.notebook, notebooks_dir())
+        print(_parameters_help(path))
+        return 0
+    params = _parse_params(args.param, args.param_file)
+    before = running_embedded(settings)
+    record = run_notebook(args.notebook, settings, params)
     print(f"{record.name}: {record.status} in {record.duration_s:.1f} s (run {record.run_id})")
     for view in (record.reviewer_html, record.full_html):
         if view:
             print(f"  {settings.reports_dir / view}")
     if record.error:
         print(f"  error: {record.error}", file=sys.stderr)
+    started = sorted(running_embedded(settings) - before)
+    if started:
+        print(f"embedded {' and '.join(started)} left running for the next runs; "
+              "stop with `labkit services down`")
     return 0 if record.ok else 1
+
+
+def _cmd_new(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.experiment_template import create_experiment
+
+    created = create_experiment(args.name)
+    package = _shown(created.package)
+    print(f"created {_shown(created.notebook)}")
+    print(f"created {package}/ (__init__.py, measure.py, tiny.yaml)")
+    steps = [(f"labkit run {created.name} -f {package}/tiny.yaml", "every cell, in seconds"),
+             (f"labkit run {created.name}", "the measurement; its report lands in reports/html/"),
+             ("make jupyter", "or work on it in JupyterLab")]
+    width = max(len(command) for command, _ in steps)
+    print("next: write the question in the notebook's first cell and your cases in measure.py, then")
+    for command, why in steps:
+        print(f"  {command.ljust(width)}  # {why}")
+    return 0
 
 
 def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from labkit.lab import services
-    from labkit.lab.report.runner import run_all
+    from labkit.lab.report.index import read_runs
+    from labkit.lab.report.runner import list_notebooks, notebooks_dir, run_all
+    from labkit.lab.report.selection import changed_since_last_good_run, matching, tiny_parameters
 
+    found = list_notebooks(notebooks_dir(settings))
+    chosen = matching(found, args.only or [])
+    parameters = tiny_parameters(chosen) if args.tiny else {}
+    if args.changed:
+        chosen = changed_since_last_good_run(chosen, read_runs(settings.reports_dir), parameters)
+        if not chosen:
+            print("nothing to run: every notebook's cells, package and parameters match its last good run")
+            return 0
+    if len(chosen) < len(found):
+        print(f"running {len(chosen)} of {len(found)} notebooks: {', '.join(p.stem for p in chosen)}")
     before = {row.name: row.running for row in services.status(settings)}
     try:
-        records = run_all(settings)
+        records = run_all(settings, parameters=parameters, names={p.stem for p in chosen})
     finally:
         if not args.keep_services:
             # Stop only the embedded servers this command started: a `make jupyter` session keeps its own.
@@ -69,6 +145,12 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{r.status:>6}  {r.duration_s:6.1f} s  {r.name}  {r.headline or r.error or ''}")
     print(f"index: {settings.reports_dir / 'index.html'}")
     return 0 if all(r.ok for r in records) else 1
+
+
+def _cmd_jupyter(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.jupyter import run_jupyter
+
+    return run_jupyter(settings, args.jupyter_args)
 
 
 def _cmd_services(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,9 +235,27 @@ def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's layout, with sub-commands measured at the indent they are printed at.
+
+    Python 3.11 measures them one level further left than it prints them, which pushes the description
+    of the longest command (`check-reports`) onto a line of its own.
+    """
+
+    def add_argument(self, action: argparse.Action) -> None:
+        if action.nargs != argparse.PARSER:
+            return super().add_argument(action)
+        self._indent()
+        super().add_argument(action)
+        self._dedent()
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="labkit", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="labkit", description=__doc__, formatter_class=_HelpFormatter,
+                                     epilog="`labkit COMMAND --help` describes a command; a bare `labkit` prints "
+                                            "this help.")
+    parser.add_argument("--version", action="version", version=f"labkit {__version__}")
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
 
     run = sub.add_parser("run", help="execute one notebook and render its HTML views")
     run.add_argument("notebook", help="notebook name (00_environment) or path")
@@ -163,10 +263,35 @@ def _parser() -> argparse.ArgumentParser:
                      help="override a parameter (repeatable); values read as YAML: 10, 0.5, true, [a, b]")
     run.add_argument("-f", "--param-file", action="append", default=[], metavar="FILE",
                      help="YAML file of parameters (applied before -p)")
+    run.add_argument("--help-params", action="store_true",
+                     help="list the notebook's parameters (type, default, meaning) and exit")
 
-    report = sub.add_parser("report", help="run every notebook in order and write reports/index.html")
+    report = sub.add_parser("report", help="run every notebook and write reports/index.html")
     report.add_argument("--keep-services", action="store_true",
                         help="leave embedded servers running afterwards")
+    report.add_argument("--only", action="append", metavar="PATTERN",
+                        help="only the notebooks whose name matches: a glob (0[1-3]_*), else a substring (cache); "
+                             "repeatable")
+    report.add_argument("--changed", action="store_true",
+                        help="only the notebooks whose cells, experiment package or parameters changed since their "
+                             "last good run (the summary joins when any other reruns)")
+    report.add_argument("--tiny", action="store_true",
+                        help="run each notebook with its tiny parameters (its experiment's tiny.yaml): a quick check "
+                             "that every cell runs and renders, as CI does; not a measurement")
+
+    new = sub.add_parser("new", help="create an experiment: notebook, package, tiny parameters",
+                         description="Create notebooks/NN_NAME.ipynb (the next free number) and its package "
+                                     "labkit/lab/experiments/NAME/ from the template; the experiment runs as created.")
+    new.add_argument("name", metavar="NAME", help="lower-case name (queues), or with its number (10_queues)")
+
+    jupyter = sub.add_parser(
+        "jupyter", help="open JupyterLab on notebooks/ with the lab's servers",
+        description="Start the embedded servers (unless URLs are set), run JupyterLab on notebooks/ (127.0.0.1, "
+                    "no browser without a display, --allow-root as root) and stop the servers it started when "
+                    "JupyterLab ends, Ctrl-C included.")
+    jupyter.add_argument("jupyter_args", nargs="*", metavar="-- ARG",
+                         help="arguments for `jupyter lab` after a `--`, placed after the defaults so they win "
+                              "(labkit jupyter -- --port=9999 --ip=0.0.0.0)")
 
     svc = sub.add_parser("services", help="start, stop or show the servers the lab measures")
     svc.add_argument("action", choices=["up", "down", "status"])
@@ -184,7 +309,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="relative change a CI must clear to count (default 0.05)")
     cmp_.add_argument("--markdown", metavar="FILE", help="also write the digest to FILE")
 
-    load = sub.add_parser("load", help="load the demo service (baseline vs optimized), print and save the numbers",
+    load = sub.add_parser("load", help="load the demo service, baseline vs optimized",
                           description="Load both modes of the demo service and save the run as one of "
                                       "08_api_load (embedded servers unless DATABASE_URL / REDIS_URL are set).")
     load.add_argument("--modes", nargs="+", default=["baseline", "optimized"], choices=["baseline", "optimized"])
@@ -204,6 +329,8 @@ def _parser() -> argparse.ArgumentParser:
 _COMMANDS = {
     "run": _cmd_run,
     "report": _cmd_report,
+    "new": _cmd_new,
+    "jupyter": _cmd_jupyter,
     "services": _cmd_services,
     "bench": _cmd_bench,
     "check-reports": _cmd_check_reports,
@@ -214,7 +341,11 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `labkit` command."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a bare `labkit`: what it can do, and success
+        parser.print_help()
+        return 0
     try:
         settings = Settings.from_env()
         return _COMMANDS[args.command](args, settings)

@@ -30,6 +30,7 @@ class NotebookRun:
     reviewer_html: str | None = None
     full_html: str | None = None
     error: str | None = None
+    inputs_digest: str | None = None  # of the notebook, its package and parameters (labkit report --changed)
     finished: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     @property

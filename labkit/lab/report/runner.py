@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from labkit.lab.bench.session import RUN_ID_ENV
 from labkit.lab.errors import ParameterError, ResultsError
 from labkit.lab.report.export import scrub_notebook_file, to_html
 from labkit.lab.report.index import NotebookRun, read_runs, write_index, write_runs
+from labkit.lab.report.inputs import inputs_digest
 from labkit.lab.report.parameters import check_parameters
 from labkit.secrets import mask_text, url_secrets
 from labkit.settings import Settings, project_root
@@ -80,6 +81,7 @@ def run_notebook(
     """
     path = find_notebook(str(notebook), notebooks_dir(settings)) if not Path(notebook).is_file() else Path(notebook)
     checked = check_parameters(path, parameters or {})
+    digest = inputs_digest(path, checked)  # before the run: an edit made while it runs counts as a change
     name = path.stem
     reports = settings.reports_dir
     executed = reports / "executed" / f"{name}.ipynb"
@@ -109,7 +111,7 @@ def run_notebook(
                 os.environ[var] = value
     duration = time.monotonic() - started
     record = NotebookRun(name=name, status="failed" if error else "ok", duration_s=round(duration, 2),
-                         parameters=dict(checked), error=error)
+                         parameters=dict(checked), error=error, inputs_digest=digest)
     if executed.is_file():
         scrub_notebook_file(executed, secrets)
         to_html(executed, reviewer, reviewer=True, title=name, secrets=secrets)
@@ -139,10 +141,12 @@ def run_all(
     notebooks: Path | None = None,
     parameters: Mapping[str, Mapping[str, Any]] | None = None,
     progress: bool = True,
+    names: Collection[str] | None = None,
 ) -> list[NotebookRun]:
     """Run every notebook of a folder in order, then write the index; failures are recorded.
 
-    `parameters` maps a notebook name to its overrides (the test suite uses tiny ones).
+    `parameters` maps a notebook name to its overrides (the test suite uses tiny ones); `names`, when
+    given, runs only those notebooks (the index keeps the others' last runs).
     """
     folder = notebooks or notebooks_dir(settings)
     found = list_notebooks(folder)
@@ -154,7 +158,8 @@ def run_all(
             known = [p.stem for p in found]
             raise ParameterError(f"parameters given for unknown notebook {name!r}; notebooks: {known}")
     records = []
-    bar = tqdm(found, desc="notebooks", unit="nb", disable=not progress)
+    chosen = [p for p in found if names is None or p.stem in names]
+    bar = tqdm(chosen, desc="notebooks", unit="nb", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.stem)
         try:

@@ -44,6 +44,7 @@ __all__ = [
     "up",
     "down",
     "status",
+    "running_embedded",
     "check_postgres",
     "check_redis",
     "server_versions",
@@ -395,6 +396,11 @@ def status(settings: Settings) -> list[ServiceStatus]:
                 running = False
         rows.append(ServiceStatus(name, source, running, mask_url(url) or "(not started)", version, pid))  # type: ignore[arg-type]
     return rows
+
+
+def running_embedded(settings: Settings) -> set[str]:
+    """The embedded servers of this data folder that answer now (`postgresql`, `redis`)."""
+    return {row.name for row in status(settings) if row.source == "embedded" and row.running}
 
 
 def _sqlite_version() -> str:

@@ -1,3 +1,5 @@
 """06_async: sync vs asyncio.gather for ten independent operations."""
 
-__all__: list[str] = []
+__all__ = ["NOTEBOOK"]
+
+NOTEBOOK = "06_async"

@@ -1,3 +1,5 @@
 """03_bulk_writes: commit per row, ORM bulk, executemany, bulk_insert and COPY; updates likewise."""
 
-__all__: list[str] = []
+__all__ = ["NOTEBOOK"]
+
+NOTEBOOK = "03_bulk_writes"

@@ -1,3 +1,5 @@
 """00_environment: the machine, server versions, round trips and the A/A noise floor."""
 
-__all__: list[str] = []
+__all__ = ["NOTEBOOK"]
+
+NOTEBOOK = "00_environment"

@@ -1,3 +1,5 @@
 """07_memory: ORM objects vs yield_per vs projections when loading many rows."""
 
-__all__: list[str] = []
+__all__ = ["NOTEBOOK"]
+
+NOTEBOOK = "07_memory"

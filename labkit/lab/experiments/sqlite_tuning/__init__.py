@@ -1,3 +1,5 @@
 """05_sqlite_tuning: default SQLite vs WAL, synchronous, mmap and cache_size."""
 
-__all__: list[str] = []
+__all__ = ["NOTEBOOK"]
+
+NOTEBOOK = "05_sqlite_tuning"

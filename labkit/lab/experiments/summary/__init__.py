@@ -1,3 +1,5 @@
 """99_summary: the seed's tables rebuilt from the saved runs, with verdicts."""
 
-__all__: list[str] = []
+__all__ = ["NOTEBOOK"]
+
+NOTEBOOK = "99_summary"
