@@ -83,7 +83,7 @@ def test_a_failing_notebook_is_reported_and_the_others_still_run(settings: Setti
     records = {r.name: r for r in run_all(settings, notebooks=folder, progress=False)}
     assert records["01_broken"].status == "failed" and "planted failure" in records["01_broken"].error
     assert records["02_fine"].ok and records["02_fine"].headline == "fine"
-    broken_html = (settings.reports_dir / records["01_broken"].reviewer_html).read_text()
+    broken_html = (settings.reports_dir / records["01_broken"].failed_html).read_text()
     assert "planted failure" in broken_html
     index = (settings.reports_dir / "index.html").read_text()
     assert '<td class="failed">failed</td>' in index and "1 failed: 01_broken" in index
