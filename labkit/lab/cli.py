@@ -118,7 +118,7 @@ def _cmd_new(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from labkit.lab import services
-    from labkit.lab.report.index import read_runs
+    from labkit.lab.report.index import read_runs, stale_summaries
     from labkit.lab.report.runner import list_notebooks, notebooks_dir, run_all
     from labkit.lab.report.selection import changed_since_last_good_run, matching, tiny_parameters
 
@@ -126,7 +126,9 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     chosen = matching(found, args.only or [])
     parameters = tiny_parameters(chosen) if args.tiny else {}
     if args.changed:
-        chosen = changed_since_last_good_run(chosen, read_runs(settings.reports_dir), parameters)
+        runs = read_runs(settings.reports_dir)
+        stale = stale_summaries(runs.values(), settings.results_dir)  # a summary older than a run it reads
+        chosen = changed_since_last_good_run(chosen, runs, parameters, stale=stale)
         if not chosen:
             print("nothing to run: every notebook's cells, package and parameters match its last good run")
             return 0
@@ -298,7 +300,7 @@ def _parser() -> argparse.ArgumentParser:
                              "repeatable")
     report.add_argument("--changed", action="store_true",
                         help="only the notebooks whose cells, experiment package or parameters changed since their "
-                             "last good run (the summary joins when any other reruns)")
+                             "last good run (the summary joins when any other reruns, or when it is stale)")
     report.add_argument("--tiny", action="store_true",
                         help="run each notebook with its tiny parameters (its experiment's tiny.yaml): a quick check "
                              "that every cell runs and renders, as CI does; not a measurement")
