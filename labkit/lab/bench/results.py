@@ -58,6 +58,7 @@ ORIGINS = ("report", "run", "load", "test", "interactive")
 LAB_ORIGINS = frozenset({"report", "run", "load"})  # what the summary, "latest" and history read by default
 _META_KEY = b"labkit"
 _PARQUET_MAGIC = b"PAR1"
+_FLOATS_IN_OBJECTS = {"floating", "mixed-integer-float"}
 
 
 def is_lab_run(metadata: Mapping[str, Any]) -> bool:
@@ -158,7 +159,9 @@ def _metadata_checksum(metadata: Mapping[str, Any]) -> str:
 def _check_values(frame: pd.DataFrame) -> None:
     """Refuse what the schema does not allow: infinities anywhere, missing or negative durations."""
     for column in frame.columns:
-        values = pd.to_numeric(frame[column], errors="coerce") if frame[column].dtype == object else frame[column]
+        values = frame[column]
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in _FLOATS_IN_OBJECTS:
+            values = pd.to_numeric(values, errors="coerce")  # numbers among None: not the text "inf"
         if not pd.api.types.is_float_dtype(values):
             continue
         infinite = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))

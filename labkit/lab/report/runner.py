@@ -88,6 +88,7 @@ def run_notebook(
     reports = settings.reports_dir
     running = reports / "executed" / f"{name}.running.ipynb"
     running.parent.mkdir(parents=True, exist_ok=True)
+    running.unlink(missing_ok=True)  # a crashed run's leftover must not be published as this run's page
     secrets = _secrets(settings)
     run_id = new_run_id()
     # The kernel inherits this process's environment: hand it these settings, the run id and origin.

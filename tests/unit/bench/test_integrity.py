@@ -156,3 +156,9 @@ def test_latest_reads_lab_runs_unless_other_origins_are_asked_for(tmp_path: Path
                                                ({}, True)])
 def test_runs_saved_before_origins_existed_count_as_lab_runs(metadata: dict, lab: bool) -> None:
     assert is_lab_run(metadata) is lab
+
+
+def test_text_that_reads_like_a_number_is_not_refused(tmp_path: Path) -> None:
+    frame = _row(1.0, "s", note="inf", error=None)
+    saved = load_results(save_results(frame, {"experiment": "demo", "run_id": "r1"}, tmp_path))
+    assert saved.frame["note"].tolist() == ["inf"]
