@@ -16,6 +16,7 @@ from typing import Any
 
 from redis.asyncio.connection import AbstractConnection as AsyncConnection
 from redis.asyncio.connection import ConnectionPool as AsyncConnectionPool
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.connection import AbstractConnection as Connection
 from redis.connection import ConnectionPool
@@ -135,7 +136,8 @@ class AsyncRedisPool:
     """At most `max_connections` redis-py asyncio connections, owned by one event loop at a time."""
 
     def __init__(self, url: str, options: dict[str, Any], wait_s: float) -> None:
-        template = AsyncConnectionPool.from_url(url, **options)
+        # The asyncio client wants its own Retry type (a sync one is converted, with a warning).
+        template = AsyncConnectionPool.from_url(url, **{**options, "retry": AsyncRetry(NoBackoff(), 0)})
         self.connection_class: type[AsyncConnection] = template.connection_class
         self.connection_kwargs = dict(template.connection_kwargs)
         self.max_connections: int = options["max_connections"]
