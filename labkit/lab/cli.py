@@ -191,16 +191,30 @@ def _cmd_check_reports(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
-    from labkit.lab.bench.compare import compare_runs, find_run
+    from labkit.lab.bench.gate import calibrate, gate
 
-    result = compare_runs(
-        find_run(args.run_a, settings.results_dir), find_run(args.run_b, settings.results_dir),
-        threshold=args.threshold,
-    )
+    if args.calibrate:
+        record = calibrate(args.calibrate, args.runs, settings, _parse_params(args.param, args.param_file))
+        print(f"noise of {record.experiment} on machine {record.fingerprint} over {len(record.run_ids)} runs "
+              f"(run-to-run spread of each figure's median):")
+        for (figure, _unit), spread in sorted(record.spreads.items()):
+            print(f"  ±{spread.sigma:6.1%}  {figure}")
+        print(f"recorded in {settings.data_dir / 'noise' / (record.fingerprint + '.json')}")
+        return 0
+    if not (args.run_a and args.run_b):
+        print("labkit: error: compare needs two runs (RUN_A RUN_B) or --calibrate EXPERIMENT", file=sys.stderr)
+        return 2
+    result = gate(args.run_a, args.run_b, settings, threshold=args.threshold, alpha=args.alpha,
+                  experiment=args.experiment)
     digest = result.markdown()
     print(digest)
     if args.markdown:
         Path(args.markdown).write_text(digest, encoding="utf-8")
+    if args.strict and result.differences:
+        print("labkit: refusing to judge (--strict): the runs differ beyond their code", file=sys.stderr)
+        return 2
+    for row in result.regressions.itertuples(index=False):
+        print(f"regression: {row.figure} ({row.ratio:.2f}× A's median)", file=sys.stderr)
     return 1 if len(result.regressions) else 0
 
 
@@ -302,12 +316,29 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     sub.add_parser("check-reports", help="open every report in headless Chromium and check it")
 
-    cmp_ = sub.add_parser("compare", help="compare two saved runs; exit 1 on a regression")
-    cmp_.add_argument("run_a", help="baseline run: a run id or a results .parquet path")
-    cmp_.add_argument("run_b", help="candidate run: a run id or a results .parquet path")
+    cmp_ = sub.add_parser(
+        "compare", help="compare two runs against the noise; 1 on regression",
+        description="Compare run B with run A figure by figure. A figure regresses only when its change clears the "
+                    "within-run CI, this machine's run-to-run noise (--calibrate, saved replicates) and --threshold. "
+                    "Exit 1 on a regression, 2 when --strict and the runs differ beyond their code.")
+    cmp_.add_argument("run_a", nargs="?", help="baseline: a run id, a .parquet path, several joined by commas, or "
+                                               "@COMMIT (every lab run of that commit; needs --experiment)")
+    cmp_.add_argument("run_b", nargs="?", help="candidate, named the same ways")
     cmp_.add_argument("--threshold", type=float, default=0.05,
-                      help="relative change a CI must clear to count (default 0.05)")
+                      help="smallest relative change that counts, whatever the noise (default 0.05)")
+    cmp_.add_argument("--alpha", type=float, default=0.05,
+                      help="false-alarm rate of the whole comparison, split over its figures (default 0.05)")
+    cmp_.add_argument("--strict", action="store_true",
+                      help="refuse (exit 2) when parameters, backends, versions or machine differ")
+    cmp_.add_argument("-e", "--experiment", help="the experiment of @COMMIT sides")
     cmp_.add_argument("--markdown", metavar="FILE", help="also write the digest to FILE")
+    cmp_.add_argument("--calibrate", metavar="EXPERIMENT",
+                      help="run EXPERIMENT --runs times and record this machine's run-to-run noise for it")
+    cmp_.add_argument("--runs", type=int, default=10, help="runs for --calibrate (default 10)")
+    cmp_.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                      help="parameter of the calibration runs (as for `labkit run`)")
+    cmp_.add_argument("-f", "--param-file", action="append", default=[], metavar="FILE",
+                      help="YAML parameters of the calibration runs")
 
     load = sub.add_parser("load", help="load the demo service, baseline vs optimized",
                           description="Load both modes of the demo service and save the run as one of "
