@@ -8,8 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 JUPYTER_ARGS ?=
+GATE_STUDY_ARGS ?=
 
-.PHONY: help lab lab-tiny test bench jupyter services-up services-down check-reports browser lint unasync clean
+.PHONY: help lab lab-tiny test bench gate-study jupyter services-up services-down check-reports browser lint unasync clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -33,6 +34,9 @@ test: $(STAMP) ## Run the test suite against real PostgreSQL, Redis and SQLite
 
 bench: $(STAMP) ## Print same-run speed ratios of labkit against raw drivers and other libraries
 	$(BIN)/labkit bench
+
+gate-study: $(STAMP) ## Measure labkit compare here: false alarms over 20 A/A pairs, smallest slowdown caught
+	$(BIN)/python -m labkit.lab.bench.gate_study $(GATE_STUDY_ARGS)
 
 jupyter: $(STAMP) ## Open JupyterLab on notebooks/ (headless and root welcome; JUPYTER_ARGS passed on); stops the servers it started
 	@$(BIN)/python -c 'import jupyterlab' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[jupyter]'

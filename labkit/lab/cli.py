@@ -218,6 +218,58 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if len(result.regressions) else 0
 
 
+def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.bench.history import commit_order, read_history, sync_history, trends
+    from labkit.lab.bench.lab_runs import SkippedRun
+    from labkit.lab.bench.machine import machine_fingerprint
+    from labkit.lab.report.history_page import write_history_page
+    from labkit.settings import project_root
+
+    skipped: list[SkippedRun] = []
+    gained = sync_history(settings.results_dir, settings.data_dir, skipped)
+    machine = args.machine or machine_fingerprint()
+    repo = Path(args.repo) if args.repo else project_root()
+    order = commit_order(repo)
+    history = read_history(settings.data_dir, machine)
+    if args.experiment:
+        history = history[history["experiment"].isin(args.experiment)]
+    found = trends(history, order, settings.data_dir, threshold=args.threshold, alpha=args.alpha, fingerprint=machine)
+    head = order[-1] if order else None
+    notes = [f"skipped {_shown(s.path)}: {s.reason}" for s in skipped]
+    commits = set(history["commit"])
+    dirty = sorted(c for c in commits if c.endswith("-dirty"))
+    elsewhere = sorted(c for c in commits - set(order) if not c.endswith("-dirty"))
+    if dirty:
+        notes.append(f"{int(history['commit'].isin(dirty).sum())} figure rows of uncommitted code (-dirty) left out")
+    if elsewhere:
+        notes.append(f"runs of {len(elsewhere)} commit(s) not in HEAD's history left out")
+    page = write_history_page(settings.reports_dir, found, machine=machine, head=head, notes=notes,
+                              threshold=args.threshold, alpha=args.alpha)
+    print(f"history of machine {machine}: {len(history['run_id'].unique())} runs, "
+          f"{len({c for t in found for c in t.points['commit']})} commits, {len(found)} figures "
+          f"({sum(gained.values())} new runs added)")
+    for note in notes:
+        print(f"  {note}")
+    at_head = []
+    for trend in found:
+        for step in trend.steps:
+            where = trend.commit_at(step)
+            print(f"  {trend.verdict(step)}: {trend.experiment} {trend.figure} at {where[:10]} "
+                  f"({step.ratio:.2f}× the level before)")
+            if trend.verdict(step) == "regression" and where == head:
+                at_head.append(trend)
+    print(f"page: {_shown(page)}")
+    if args.check:
+        if head is None or head not in set(history["commit"]):
+            print(f"labkit: error: HEAD {str(head)[:10]} has no lab run on machine {machine}: run the lab first",
+                  file=sys.stderr)
+            return 2
+        for trend in at_head:
+            print(f"regression at HEAD: {trend.experiment} {trend.figure}", file=sys.stderr)
+        return 1 if at_head else 0
+    return 0
+
+
 def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     import pandas as pd
 
@@ -340,6 +392,19 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("-f", "--param-file", action="append", default=[], metavar="FILE",
                       help="YAML parameters of the calibration runs")
 
+    hist = sub.add_parser(
+        "history", help="trend of every figure across commits",
+        description="Add every new lab run to this machine's history (data/history/<fingerprint>.parquet) and "
+                    "write reports/history.html: a trend chart per figure over commits with CIs, steps beyond "
+                    "the noise marked, a table of the changes.")
+    hist.add_argument("--check", action="store_true",
+                      help="exit 1 when a figure stepped to a worse level at HEAD (2 when HEAD has no run)")
+    hist.add_argument("-e", "--experiment", action="append", help="only this experiment (repeatable)")
+    hist.add_argument("--repo", help="git checkout whose commits order the history (default: this one)")
+    hist.add_argument("--machine", help="fingerprint of another machine's history (default: this machine)")
+    hist.add_argument("--threshold", type=float, default=0.05, help="smallest relative step that counts")
+    hist.add_argument("--alpha", type=float, default=0.05, help="false-alarm rate over all figures")
+
     load = sub.add_parser("load", help="load the demo service, baseline vs optimized",
                           description="Load both modes of the demo service and save the run as one of "
                                       "08_api_load (embedded servers unless DATABASE_URL / REDIS_URL are set).")
@@ -366,6 +431,7 @@ _COMMANDS = {
     "bench": _cmd_bench,
     "check-reports": _cmd_check_reports,
     "compare": _cmd_compare,
+    "history": _cmd_history,
     "load": _cmd_load,
 }
 

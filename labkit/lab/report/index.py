@@ -72,6 +72,7 @@ code {{ font-size: 12px; }} .error {{ color: #b3261e; font-size: 12px; white-spa
 <code>data/results/&lt;experiment&gt;/&lt;run id&gt;.parquet</code>. The reviewer view hides code;
 the full view shows every cell.</p>
 <p>{summary}</p>
+{history}
 <table>
 <thead><tr><th>experiment</th><th>status</th><th>duration</th><th>run id</th><th>backends</th>
 <th>headline</th><th>views</th></tr></thead>
@@ -109,8 +110,11 @@ def write_index(reports_dir: str | Path, runs: Iterable[NotebookRun]) -> Path:
         f"{len(ordered)} experiments, all succeeded." if not failed
         else f"{len(ordered)} experiments, {len(failed)} failed: {', '.join(failed)}."
     )
+    history = ('<p><a href="history.html">History across commits</a>: each figure over commits, steps beyond the '
+               "noise marked (<code>labkit history</code>).</p>" if (Path(reports_dir) / "history.html").is_file()
+               else "")
     page = _PAGE.format(
-        summary=html.escape(summary), rows="\n".join(_row(r) for r in ordered),
+        summary=html.escape(summary), history=history, rows="\n".join(_row(r) for r in ordered),
         written=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
     path = Path(reports_dir) / "index.html"
