@@ -19,7 +19,7 @@ import pandas as pd
 from labkit.lab.bench.figures import figure_columns, figure_samples
 from labkit.lab.bench.noise import Spread
 from labkit.lab.bench.results import Results, load_results
-from labkit.lab.bench.stats import ratio_of_medians, t_quantile
+from labkit.lab.bench.stats import ratio_of_medians_at, t_quantile
 from labkit.lab.bench.units import HIGHER_IS_BETTER, format_change, format_value
 from labkit.lab.errors import ResultsError
 
@@ -159,8 +159,7 @@ def compare_runs(
         xb = np.concatenate([run[f] for run in runs_b])
         if np.median(xa) <= 0:
             continue
-        within = ratio_of_medians(xa, xb, confidence=1 - per_figure)
-        shown = ratio_of_medians(xa, xb)
+        within, shown = ratio_of_medians_at(xa, xb, [1 - per_figure, 0.95])
         label, unit = f
         rows.append({
             "figure": label, "unit": unit, "median_a": float(np.median(xa)), "median_b": float(np.median(xb)),

@@ -9,7 +9,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-__all__ = ["Summary", "Ratio", "summarize", "bootstrap_median_ci", "ratio_of_medians", "t_quantile"]
+__all__ = ["Summary", "Ratio", "summarize", "bootstrap_median_ci", "ratio_of_medians", "ratio_of_medians_at",
+           "t_quantile"]
 
 DEFAULT_RESAMPLES = 2000
 DEFAULT_CONFIDENCE = 0.95
@@ -135,6 +136,18 @@ def ratio_of_medians(
     seed: int = 0,
 ) -> Ratio:
     """Ratio median(b)/median(a), CI by resampling both sample sets independently."""
+    return ratio_of_medians_at(a, b, [confidence], resamples=resamples, seed=seed)[0]
+
+
+def ratio_of_medians_at(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    confidences: Sequence[float],
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> list[Ratio]:
+    """`ratio_of_medians` at several confidence levels from one set of resamples (a gate needs two)."""
     xa, xb = _as_array(a), _as_array(b)
     if np.median(xa) <= 0:
         raise ValueError("the median of A must be positive to form a ratio")
@@ -144,9 +157,13 @@ def ratio_of_medians(
     ma = np.where(ma > 0, ma, np.nan)
     ratios = mb / ma
     ratios = ratios[np.isfinite(ratios)]
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(ratios, [alpha, 1 - alpha])
-    return Ratio(float(np.median(xb) / np.median(xa)), float(low), float(high), confidence)
+    value = float(np.median(xb) / np.median(xa))
+    out = []
+    for confidence in confidences:
+        alpha = (1 - confidence) / 2
+        low, high = np.quantile(ratios, [alpha, 1 - alpha])
+        out.append(Ratio(value, float(low), float(high), confidence))
+    return out
 
 
 def _t_two_sided_mass(t: float, df: int) -> float:
