@@ -116,6 +116,7 @@ class FigureTrend:
     points: pd.DataFrame  # commit, position, runs, value, ci_low, ci_high
     noise: str
     steps: list[Step] = field(default_factory=list)
+    parameters: str = ""  # set when the experiment ran with several parameter sets, to tell their trends apart
 
     def verdict(self, step: Step) -> str:
         worse = step.ratio > 1 if self.unit not in HIGHER_IS_BETTER else step.ratio < 1
@@ -147,8 +148,9 @@ def trends(history: pd.DataFrame, order: Sequence[str], data_dir: str | Path | N
     position = {commit: i for i, commit in enumerate(order)}
     clean = history[history["commit"].isin(position) & (history["median"] > 0)]
     groups = list(clean.groupby(["experiment", "parameters", "figure", "unit"], sort=True))
+    parameter_sets = clean.groupby("experiment")["parameters"].nunique().to_dict()
     out = []
-    for (experiment, _params, figure, unit), rows in groups:
+    for (experiment, params, figure, unit), rows in groups:
         rows = rows.assign(log=np.log(rows["median"].astype(float)), within=_within_var(rows))
         per = rows.groupby("commit")
         squares = float(sum(((g["log"] - g["log"].mean()) ** 2).sum() for _, g in per))
@@ -176,5 +178,6 @@ def trends(history: pd.DataFrame, order: Sequence[str], data_dir: str | Path | N
             variances = [v + drift for v in variances]
             noise += f", drift between commits ±{math.sqrt(drift):.1%}"
         steps = find_steps(logs, variances, df=df or None, threshold=threshold, alpha=alpha, tests=len(groups))
-        out.append(FigureTrend(str(experiment), str(figure), str(unit), pd.DataFrame(points), noise, steps))
+        shown = str(params) if parameter_sets[experiment] > 1 else ""
+        out.append(FigureTrend(str(experiment), str(figure), str(unit), pd.DataFrame(points), noise, steps, shown))
     return out

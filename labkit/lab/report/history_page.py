@@ -50,12 +50,14 @@ def trend_chart(trend: FigureTrend) -> Figure:
     for step in trend.steps:
         verdict = trend.verdict(step)
         ax.axvline(step.at - 0.5, color=_COLORS[verdict], linestyle="--", linewidth=1.2)
-        ax.annotate(f"{verdict} {format_change(step.ratio)}", (step.at - 0.45, float(np.max(y + err[1]))),
-                    color=_COLORS[verdict], fontsize=9, va="top")
+        ax.annotate(f" {verdict} {format_change(step.ratio)}", (step.at - 0.5, 0.98),
+                    xycoords=("data", "axes fraction"), color=_COLORS[verdict], fontsize=9, va="top")
+    ax.margins(y=0.18)
     ax.set_xticks(x, [str(c)[:7] for c in p["commit"]], rotation=45 if len(p) > 8 else 0, fontsize=8)
     ax.set_xlabel("commit (oldest first)")
     ax.set_ylabel(unit)
-    ax.set_title(f"{trend.experiment}: {trend.figure}", fontsize=10)
+    ax.set_title(f"{trend.experiment}: {trend.figure}" + (f"\n{trend.parameters}" if trend.parameters else ""),
+                 fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -101,7 +103,8 @@ def _changes(trends: Sequence[FigureTrend], head: str | None) -> str:
             verdict, commit = t.verdict(step), t.commit_at(step)
             at_head = " (HEAD)" if head and commit == head else ""
             rows.append((int(t.points["position"].iloc[step.at]),
-                         f"<tr><td>{html.escape(t.experiment)}</td><td>{html.escape(t.figure)}</td>"
+                         f"<tr><td>{html.escape(t.experiment)}</td><td>{html.escape(t.figure)}"
+                         f"{'<br><code>' + html.escape(t.parameters) + '</code>' if t.parameters else ''}</td>"
                          f"<td><code>{html.escape(commit[:10])}</code>{at_head}</td>"
                          f"<td>{html.escape(format_value(step.before, t.unit))} &rarr; "
                          f"{html.escape(format_value(step.after, t.unit))}</td>"

@@ -84,3 +84,12 @@ def test_check_without_a_run_at_head_says_so(scratch: tuple[Path, list[str]], ca
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am", "unmeasured")
     assert main(["history", "--repo", str(repo), "--check"]) == 2
     assert "has no lab run" in capsys.readouterr().err
+
+
+def test_the_index_links_the_history_page_once_it_exists(tmp_path: Path) -> None:
+    from labkit.lab.report.index import NotebookRun, write_index
+
+    runs = [NotebookRun(name="00_environment", status="ok", duration_s=1.0)]
+    assert 'href="history.html"' not in write_index(tmp_path, runs).read_text()
+    (tmp_path / "history.html").write_text("<html></html>")
+    assert 'href="history.html"' in write_index(tmp_path, runs).read_text()
