@@ -13,6 +13,7 @@ from labkit.lab.bench import ExperimentRun, Measurement, compare_runs, load_resu
 from labkit.lab.bench.gate_study import planted, runs_needed, wilson_interval
 from labkit.lab.bench.machine import fingerprint_of, machine_fingerprint
 from labkit.lab.bench.noise import Spread, read_noise, replicate_spread, write_noise
+from labkit.lab.bench.results import save_results
 from labkit.lab.bench.stats import t_quantile
 from labkit.lab.bench.steps import find_steps
 from labkit.lab.bench.units import format_value
@@ -117,3 +118,23 @@ def test_study_statistics() -> None:
     low, high = wilson_interval(0, 20)
     assert low == 0 and high == pytest.approx(0.161, abs=0.002)
     assert runs_needed(0.2, 30, 1.5, 5) > runs_needed(0.05, 30, 1.5, 5) == 1
+
+
+def test_commit_sides_gather_every_lab_run_of_each_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LABKIT_DATA_DIR", str(tmp_path))
+    for commit, level, seeds in (("aaaa1111", 1.0, (1, 2, 3)), ("bbbb2222", 1.0, (4, 5, 6))):
+        for seed in seeds:
+            path = save(tmp_path / "results", {"scan": 1.5 if commit == "bbbb2222" else 1.0}, seed, level=level)
+            results = load_results(path)
+            path.unlink()
+            frame = results.frame.drop(columns=["experiment", "run_id"])
+            save_results(frame, {**results.metadata, "git_commit": commit}, tmp_path / "results")
+    assert main(["compare", "@aaaa", "@bbbb", "-e", "demo"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.split(" (A) ")[0].count("`, `") == 2, "three runs on side A"
+    assert "the replicates on each side" in captured.out
+    assert "regression: case=scan, backend=postgresql" in captured.err
+    assert main(["compare", "@aaaa", "@bbbb"]) == 2
+    assert "--experiment" in capsys.readouterr().err
