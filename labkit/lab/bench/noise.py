@@ -69,12 +69,14 @@ def saved_spread(
     results_dir: str | Path, experiment: str, fingerprint: str, parameters: Mapping[str, Any],
     exclude: Iterable[str] = (),
 ) -> tuple[dict[Figure, Spread], int]:
-    """Spread from saved lab runs of this machine with these parameters, grouped by commit; and how many runs."""
+    """Spread from saved lab runs of this machine with these parameters, grouped by clean commit; and how many runs."""
     left_out, wanted = set(exclude), _digest(parameters)
     groups: dict[str, list[Results]] = {}
     for results in lab_runs(results_dir, experiment, fingerprint=fingerprint):
         commit = results.metadata.get("git_commit")
-        if not commit or results.run_id in left_out or _digest(parameters_of(results.metadata)) != wanted:
+        if not commit or str(commit).endswith("-dirty"):  # uncommitted code: two such runs may differ in code
+            continue
+        if results.run_id in left_out or _digest(parameters_of(results.metadata)) != wanted:
             continue
         groups.setdefault(str(commit), []).append(results)
     used = [g for g in groups.values() if len(g) >= 2]
