@@ -23,7 +23,7 @@ from labkit.lab.bench.stats import ratio_of_medians_at, t_quantile
 from labkit.lab.bench.units import HIGHER_IS_BETTER, format_change, format_value
 from labkit.lab.errors import ResultsError
 
-__all__ = ["HIGHER_IS_BETTER", "RunComparison", "find_run", "compare_runs"]
+__all__ = ["HIGHER_IS_BETTER", "RunComparison", "find_run", "judge_figures", "compare_runs"]
 
 Figure = tuple[str, str]
 _MAD_TO_SIGMA = 1.4826
@@ -109,34 +109,21 @@ def _verdict(log_change: float, ratio_ci: tuple[float, float], bound: float, thr
     return "regression" if worse else "improvement"
 
 
-def compare_runs(
-    a: Results | Sequence[Results],
-    b: Results | Sequence[Results],
+def judge_figures(
+    runs_a: Sequence[Mapping[Figure, np.ndarray]],
+    runs_b: Sequence[Mapping[Figure, np.ndarray]],
     *,
     threshold: float = 0.05,
     alpha: float = 0.05,
     noise: Mapping[Figure, Spread] | None = None,
-    noise_source: str | None = None,
-    differences: Sequence[str] = (),
-    notes: Sequence[str] = (),
-) -> RunComparison:
-    """Compare every figure both sides measured, against the run-to-run `noise` of each figure when known."""
+    cis: bool = True,
+) -> pd.DataFrame:
+    """The gate on samples grouped by figure (one mapping per run); `cis=False` bootstraps only where it decides."""
     if threshold < 0 or not 0 < alpha < 1:
         raise ValueError(f"need threshold >= 0 and 0 < alpha < 1, got threshold={threshold}, alpha={alpha}")
-    side_a = [a] if isinstance(a, Results) else list(a)
-    side_b = [b] if isinstance(b, Results) else list(b)
-    if not side_a or not side_b:
-        raise ResultsError("each side of a comparison needs at least one run")
-    keys_a, keys_b = figure_columns(side_a[0].samples()), figure_columns(side_b[0].samples())
-    if keys_a != keys_b:
-        raise ResultsError(f"runs describe their figures differently: {keys_a} vs {keys_b}")
-    runs_a = [figure_samples(r) for r in side_a]
-    runs_b = [figure_samples(r) for r in side_b]
-    shared = [f for f in runs_a[0] if all(f in run for run in runs_a + runs_b)]
-    if not shared:
-        raise ResultsError(f"runs {side_a[0].run_id} and {side_b[0].run_id} have no figure in common")
+    shared = [f for f in runs_a[0] if all(f in run for run in [*runs_a, *runs_b])]
     m = len(shared)
-    per_figure = alpha / m
+    per_figure = alpha / max(m, 1)
     changes = {}
     for f in shared:
         la = [math.log(max(float(np.median(run[f])), 1e-300)) for run in runs_a]
@@ -159,17 +146,48 @@ def compare_runs(
         xb = np.concatenate([run[f] for run in runs_b])
         if np.median(xa) <= 0:
             continue
-        within, shown = ratio_of_medians_at(xa, xb, [1 - per_figure, 0.95])
         label, unit = f
+        ratio = math.exp(change)
+        if cis or (abs(change) > bound and abs(ratio - 1) > threshold):
+            within, shown = ratio_of_medians_at(xa, xb, [1 - per_figure, 0.95])
+            verdict = _verdict(change, (within.ci_low, within.ci_high), bound, threshold, unit)
+            low, high = shown.ci_low, shown.ci_high
+        else:
+            verdict, low, high = "same", math.nan, math.nan
         rows.append({
             "figure": label, "unit": unit, "median_a": float(np.median(xa)), "median_b": float(np.median(xb)),
-            "ratio": math.exp(change), "ci_low": shown.ci_low, "ci_high": shown.ci_high,
-            "floor": math.expm1(bound) if bound > 0 or spread is not None else math.nan,
-            "verdict": _verdict(change, (within.ci_low, within.ci_high), bound, threshold, unit),
+            "ratio": ratio, "ci_low": low, "ci_high": high,
+            "floor": math.expm1(bound) if bound > 0 or spread is not None else math.nan, "verdict": verdict,
         })
+    return pd.DataFrame(rows, columns=["figure", "unit", "median_a", "median_b", "ratio", "ci_low", "ci_high",
+                                       "floor", "verdict"])
+
+
+def compare_runs(
+    a: Results | Sequence[Results],
+    b: Results | Sequence[Results],
+    *,
+    threshold: float = 0.05,
+    alpha: float = 0.05,
+    noise: Mapping[Figure, Spread] | None = None,
+    noise_source: str | None = None,
+    differences: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> RunComparison:
+    """Compare every figure both sides measured, against the run-to-run `noise` of each figure when known."""
+    side_a = [a] if isinstance(a, Results) else list(a)
+    side_b = [b] if isinstance(b, Results) else list(b)
+    if not side_a or not side_b:
+        raise ResultsError("each side of a comparison needs at least one run")
+    keys_a, keys_b = figure_columns(side_a[0].samples()), figure_columns(side_b[0].samples())
+    if keys_a != keys_b:
+        raise ResultsError(f"runs describe their figures differently: {keys_a} vs {keys_b}")
+    runs_a = [figure_samples(r) for r in side_a]
+    runs_b = [figure_samples(r) for r in side_b]
+    table = judge_figures(runs_a, runs_b, threshold=threshold, alpha=alpha, noise=noise)
+    if table.empty:
+        raise ResultsError(f"runs {side_a[0].run_id} and {side_b[0].run_id} have no figure in common")
     if noise_source is None:
-        noise_source = ("given per figure" if known else "the spread of this pair's own figures (no record)"
-                        if math.isfinite(fallback) else "unknown: within-run CI only")
-    table = pd.DataFrame(rows, columns=["figure", "unit", "median_a", "median_b", "ratio", "ci_low", "ci_high",
-                                        "floor", "verdict"])
+        noise_source = ("given per figure" if noise else "the spread of this pair's own figures (no record)"
+                        if len(table) >= 3 else "unknown: within-run CI only")
     return RunComparison(side_a, side_b, table, threshold, alpha, noise_source, list(differences), list(notes))

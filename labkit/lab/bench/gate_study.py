@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from labkit.lab.bench.compare import compare_runs
+from labkit.lab.bench.compare import compare_runs, judge_figures
+from labkit.lab.bench.figures import figure_samples
 from labkit.lab.bench.machine import machine_fingerprint, machine_identity
 from labkit.lab.bench.metadata import new_run_id
 from labkit.lab.bench.noise import Spread, read_noise, replicate_spread, write_noise
@@ -82,21 +83,32 @@ def _run(experiment: str, settings: Settings, parameters: Mapping[str, Any]) -> 
 
 
 Side = list[Results]
+Samples = dict[tuple[str, str], np.ndarray]
 NoiseOf = Callable[[Side, Side], "Mapping[tuple[str, str], Spread] | None"]
+
+
+def _slowed(samples: Samples, case: str, factor: float) -> Samples:
+    return {f: x * factor if f"case={case}," in f"{f[0]}," else x for f, x in samples.items()}
 
 
 def _study(pairs: Sequence[tuple[Side, Side]], noise_of: NoiseOf, cases: Sequence[str],
            factors: Sequence[float] = FACTORS) -> tuple[int, dict[str, dict[float, int]]]:
     """False alarms over the pairs, and per case and factor how often a slowdown planted into B is named."""
+    grouped: dict[str, Samples] = {}
+
+    def samples(side: Side) -> list[Samples]:
+        return [grouped.setdefault(r.run_id, figure_samples(r)) for r in side]
+
     alarms, caught = 0, {case: dict.fromkeys(factors, 0) for case in cases}
     for a, b in pairs:
         noise = noise_of(a, b)
-        alarms += bool(len(compare_runs(a, b, noise=noise).regressions))
+        xa, xb = samples(a), samples(b)
+        alarms += bool((judge_figures(xa, xb, noise=noise, cis=False)["verdict"] == "regression").any())
         for case in cases:
             for factor in factors:
-                slowed = [planted(run, factor, case=case) for run in b]
-                result = compare_runs(a, slowed, noise=noise)
-                caught[case][factor] += any(f"case={case}," in f"{fig}," for fig in result.regressions["figure"])
+                table = judge_figures(xa, [_slowed(x, case, factor) for x in xb], noise=noise, cis=False)
+                named = table.loc[table["verdict"] == "regression", "figure"]
+                caught[case][factor] += any(f"case={case}," in f"{fig}," for fig in named)
     return alarms, caught
 
 
