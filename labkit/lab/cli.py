@@ -373,7 +373,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check-reports", help="open every report in headless Chromium and check it")
 
     cmp_ = sub.add_parser(
-        "compare", help="compare two runs against the noise; 1 on regression",
+        "compare", help="compare two runs against the machine's noise",
         description="Compare run B with run A figure by figure. A figure regresses only when its change clears the "
                     "within-run CI, this machine's run-to-run noise (--calibrate, saved replicates) and --threshold. "
                     "Exit 1 on a regression, 2 when --strict and the runs differ beyond their code.")

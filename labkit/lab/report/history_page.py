@@ -19,7 +19,7 @@ from labkit.lab.report.plots import PALETTE, use_house_style
 
 __all__ = ["CHARTS_PER_EXPERIMENT", "trend_chart", "write_history_page"]
 
-CHARTS_PER_EXPERIMENT = 24
+CHARTS_PER_EXPERIMENT = 12
 _COLORS = {"regression": "#b3261e", "improvement": "#1b7f3b"}
 
 
