@@ -62,7 +62,8 @@ lint: $(STAMP) ## Check style with ruff, the library with mypy --strict, the lab
 unasync: $(STAMP) ## Regenerate the sync cache code from its asyncio source
 	$(BIN)/python -m labkit.lab.devtools.unasync
 
-clean: ## Stop embedded servers; remove the venv, results, reports and caches
+clean: ## Stop embedded servers; remove the venv and everything generated: results, history, reports, builds, caches
 	-@test -x $(BIN)/labkit && $(BIN)/labkit services down
-	rm -rf $(VENV) data/results data/services data/*.sqlite3* reports/executed reports/html reports/index.html reports/screenshots logs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data/results data/history data/services data/*.sqlite3* logs build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	-find reports -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -118,7 +118,7 @@ def _cmd_new(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from labkit.lab import services
-    from labkit.lab.report.index import read_runs
+    from labkit.lab.report.index import read_runs, stale_summaries
     from labkit.lab.report.runner import list_notebooks, notebooks_dir, run_all
     from labkit.lab.report.selection import changed_since_last_good_run, matching, tiny_parameters
 
@@ -126,7 +126,9 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     chosen = matching(found, args.only or [])
     parameters = tiny_parameters(chosen) if args.tiny else {}
     if args.changed:
-        chosen = changed_since_last_good_run(chosen, read_runs(settings.reports_dir), parameters)
+        runs = read_runs(settings.reports_dir)
+        stale = stale_summaries(runs.values(), settings.results_dir)  # a summary older than a run it reads
+        chosen = changed_since_last_good_run(chosen, runs, parameters, stale=stale)
         if not chosen:
             print("nothing to run: every notebook's cells, package and parameters match its last good run")
             return 0
@@ -274,6 +276,26 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.bench.results import LAB_ORIGINS
+    from labkit.lab.bench.runs import runs_text, saved_runs
+    from labkit.lab.report.runner import list_notebooks, notebooks_dir
+
+    origins = {"all": None, "lab": LAB_ORIGINS}.get(args.origin, {args.origin})
+    if args.experiment and not (settings.results_dir / args.experiment).is_dir():
+        known = [p.stem for p in list_notebooks(notebooks_dir(settings))]
+        if args.experiment not in known:
+            raise ParameterError(f"no experiment {args.experiment!r}; experiments: {', '.join(known)}")
+    runs = saved_runs(settings.results_dir, args.experiment, origins=origins)
+    shown = f" of {args.experiment}" if args.experiment else ""
+    if not runs:
+        which = "" if args.origin == "all" else f" with origin {args.origin}"
+        print(f"no saved runs{shown}{which} under {_shown(settings.results_dir)}")
+        return 0
+    print(runs_text(runs))
+    return 1 if any(not r.intact for r in runs) else 0
+
+
 def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     import pandas as pd
 
@@ -283,7 +305,7 @@ def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     plan = LoadPlan(modes=args.modes, users=args.users, rates=args.rates, duration_s=args.duration,
                     settle_s=min(args.settle, args.duration / 2), warmup_s=args.warmup, think_s=args.think,
                     students=args.students, seed=args.seed, profile=not args.no_profile)
-    lab = api_load.start(plan, settings)
+    lab = api_load.start(plan, settings, origin="load")
     saved = api_load.run_and_save(lab, plan, progress=lambda line: print(line, flush=True))
     frame = saved.results.frame
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.precision", 3):
@@ -302,6 +324,10 @@ def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     print(f"\n{errors} failed requests")
     print(f"results: {saved.results.path} (run {saved.results.run_id} of {api_load.EXPERIMENT}; "
           f"the summary reads the latest run)")
+    if (settings.reports_dir / "runs.json").is_file():  # the index marks the summary stale from now on
+        from labkit.lab.report.runner import rebuild_index
+
+        print(f"index: {rebuild_index(settings)}")
     return 0
 
 
@@ -344,7 +370,7 @@ def _parser() -> argparse.ArgumentParser:
                              "repeatable")
     report.add_argument("--changed", action="store_true",
                         help="only the notebooks whose cells, experiment package or parameters changed since their "
-                             "last good run (the summary joins when any other reruns)")
+                             "last good run (the summary joins when any other reruns, or when it is stale)")
     report.add_argument("--tiny", action="store_true",
                         help="run each notebook with its tiny parameters (its experiment's tiny.yaml): a quick check "
                              "that every cell runs and renders, as CI does; not a measurement")
@@ -409,6 +435,17 @@ def _parser() -> argparse.ArgumentParser:
     hist.add_argument("--threshold", type=float, default=0.05, help="smallest relative step that counts")
     hist.add_argument("--alpha", type=float, default=0.05, help="false-alarm rate over all figures")
 
+    runs = sub.add_parser(
+        "runs", help="list saved runs with origin, commit and headline",
+        description="List the saved runs of one experiment (or of all), oldest first: run id, start time, commit, "
+                    "origin, a digest of the parameters and the headline. Every file's checksums are verified; a "
+                    "damaged file is listed with the reason, and the command then exits 1.")
+    runs.add_argument("experiment", nargs="?", metavar="EXPERIMENT", help="notebook name (00_environment); "
+                      "default: every experiment with saved runs")
+    runs.add_argument("--origin", default="all", choices=["all", "lab", "report", "run", "load", "test", "interactive"],
+                      help="only runs of this origin: lab is report, run and load, what the summary reads "
+                           "(default: all)")
+
     load = sub.add_parser("load", help="load the demo service, baseline vs optimized",
                           description="Load both modes of the demo service and save the run as one of "
                                       "08_api_load (embedded servers unless DATABASE_URL / REDIS_URL are set).")
@@ -436,6 +473,7 @@ _COMMANDS = {
     "check-reports": _cmd_check_reports,
     "compare": _cmd_compare,
     "history": _cmd_history,
+    "runs": _cmd_runs,
     "load": _cmd_load,
 }
 

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from os import PathLike
+from pathlib import Path
+
 from labkit.errors import LabkitError
 
-__all__ = ["LabError", "ServiceError", "ParameterError", "ResultsError", "NotebookFailed"]
+__all__ = [
+    "LabError",
+    "ServiceError",
+    "ParameterError",
+    "ResultsError",
+    "DamagedResultsError",
+    "RunClosedError",
+    "UncheckedResultsWarning",
+    "NotebookFailed",
+]
 
 
 class LabError(LabkitError):
@@ -21,6 +33,23 @@ class ParameterError(LabError, ValueError):
 
 class ResultsError(LabError, ValueError):
     """A results file is missing, of another schema version, or malformed."""
+
+
+class DamagedResultsError(ResultsError):
+    """A results file is cut short, unreadable, altered after it was saved, or of an unknown schema."""
+
+    def __init__(self, path: str | PathLike[str], reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+
+class RunClosedError(LabError, RuntimeError):
+    """A saved run was written to again: results files are immutable, a new run takes new samples."""
+
+
+class UncheckedResultsWarning(UserWarning):
+    """A results file of schema 1 was read: it carries no checksum, so damage to it cannot be detected."""
 
 
 class NotebookFailed(LabError, RuntimeError):

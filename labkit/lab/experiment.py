@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -39,8 +40,14 @@ class Experiment:
         *,
         backends: Sequence[str] = services.BACKENDS,
         settings: Settings | None = None,
+        origin: str | None = None,
     ) -> Experiment:
-        """Resolve (starting embedded servers if needed) and ping each backend, then open a run."""
+        """Resolve (starting embedded servers if needed) and ping each backend, then open a run.
+
+        Called from a notebook cell, the run watches the notebook's variables named like its parameters.
+        """
+        caller = inspect.currentframe()
+        namespace = _notebook_namespace(caller.f_back.f_globals if caller and caller.f_back else {})
         unknown = [b for b in backends if b not in services.BACKENDS]
         if unknown:
             raise ParameterError(
@@ -50,7 +57,8 @@ class Experiment:
         urls = {b: services.endpoint(settings, b) for b in backends}
         versions = {b: services.version_of(b, url, settings.connect_timeout) for b, url in urls.items()}
         run = ExperimentRun(
-            name, results_dir=settings.results_dir, parameters=parameters, backends=urls, server_versions=versions
+            name, results_dir=settings.results_dir, parameters=parameters, backends=urls, server_versions=versions,
+            origin=origin, watch=namespace, fixed={"backends"},
         )
         return cls(name, settings, urls, versions, run)
 
@@ -78,6 +86,19 @@ class Experiment:
             rows.append((backend, f"{self.versions[backend]} at {mask_url(url)}"))
         return pd.DataFrame(rows, columns=["what", "value"]).set_index("what")
 
-    def save(self, headline: str | None = None) -> Results:
-        """Write the results file and read it straight back: charts are drawn from what was saved."""
+    def save(self, headline: str | Callable[[Results], str] | None = None) -> Results:
+        """Write the results file once and read it straight back: charts are drawn from what was saved.
+
+        `headline` is a line, or a function computing it from the run as it will be read back.
+        """
         return load_results(self.run.save(headline=headline))
+
+
+def _notebook_namespace(caller_globals: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The kernel's user namespace when the caller is a notebook cell, else None (library code)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    namespace = getattr(get_ipython(), "user_ns", None)
+    return namespace if namespace is caller_globals else None

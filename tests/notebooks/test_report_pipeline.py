@@ -83,7 +83,7 @@ def test_a_failing_notebook_is_reported_and_the_others_still_run(settings: Setti
     records = {r.name: r for r in run_all(settings, notebooks=folder, progress=False)}
     assert records["01_broken"].status == "failed" and "planted failure" in records["01_broken"].error
     assert records["02_fine"].ok and records["02_fine"].headline == "fine"
-    broken_html = (settings.reports_dir / records["01_broken"].reviewer_html).read_text()
+    broken_html = (settings.reports_dir / records["01_broken"].failed_html).read_text()
     assert "planted failure" in broken_html
     index = (settings.reports_dir / "index.html").read_text()
     assert '<td class="failed">failed</td>' in index and "1 failed: 01_broken" in index
@@ -103,3 +103,31 @@ def test_cli_run_exits_non_zero_on_failure_and_on_bad_parameters(
     assert "parameter 'n'=-1 must be at least 0" in capsys.readouterr().err
     assert main(["run", str(broken), "-p", "nosuch=1"]) == 2
     assert "unknown parameter 'nosuch'" in capsys.readouterr().err
+
+
+def test_a_failed_rerun_keeps_the_last_good_pages_beside_its_failure_page(settings: Settings, tmp_path: Path) -> None:
+    notebook = _write(
+        tmp_path / "01_flaky.ipynb", _code("fail: bool = False  # raise instead of saving", ["parameters"]),
+        _code("from labkit.lab.bench import ExperimentRun, run_case\n"
+              "from labkit.settings import Settings\n"
+              "if fail:\n"
+              "    raise RuntimeError('planted failure')\n"
+              "run = ExperimentRun('01_flaky', results_dir=Settings.from_env().results_dir)\n"
+              "run.add([run_case(lambda: None, repeats=2, warmups=0, name='noop')])\n"
+              "run.save(headline='good run')\n"
+              "print('GOOD PAGE')"))
+    good = run_notebook(notebook, settings, {}, progress=False)
+    failed = run_notebook(notebook, settings, {"fail": True}, progress=False)
+    reports = settings.reports_dir
+    assert good.ok and failed.status == "failed" and "planted failure" in failed.error
+    assert failed.reviewer_html == good.reviewer_html and "GOOD PAGE" in (reports / failed.reviewer_html).read_text()
+    assert failed.failed_html == "html/01_flaky.failed.html"
+    assert "planted failure" in (reports / failed.failed_html).read_text()
+    assert failed.last_good_run_id == good.run_id
+    index = (reports / "index.html").read_text()
+    assert 'href="html/01_flaky.failed.html">failure</a>' in index
+    assert 'href="html/01_flaky.html">last good report' in index
+
+    again = run_notebook(notebook, settings, {}, progress=False)
+    assert again.ok and again.failed_html is None and not (reports / "html" / "01_flaky.failed.html").exists()
+    assert "failure</a>" not in (reports / "index.html").read_text()

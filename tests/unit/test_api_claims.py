@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from labkit.lab.bench.metadata import new_run_id
 from labkit.lab.bench.results import load_results, save_results
 from labkit.lab.claims import evaluators
 from labkit.lab.experiments.api_load.claims import EVALUATORS, headline
@@ -26,7 +27,7 @@ def _results(tmp_path: Path, users: int, base_ms: float, opt_ms: float, opt_erro
         if mode == "optimized":
             samples += [Sample(2.0, "student", 1.0, 500, False)] * opt_errors
         rows += _step_rows(mode, Step("closed", users=users), samples, plan)
-    meta = {"experiment": "08_api_load", "run_id": "20260101T000000Z-test", "parameters": {"think_s": think_s}}
+    meta = {"experiment": "08_api_load", "run_id": new_run_id(), "parameters": {"think_s": think_s}}
     return load_results(save_results(pd.DataFrame(rows), meta, tmp_path))
 
 

@@ -29,7 +29,7 @@ def test_the_seed_before_after_table_is_complete() -> None:
 
 
 def test_without_saved_runs_every_claim_is_pending(tmp_path: Path) -> None:
-    evaluated = evaluate_claims(tmp_path)
+    evaluated = evaluate_claims(tmp_path, origins=None)
     assert {f.verdict for _, f in evaluated} == {"pending"}
     table = claims_table(evaluated)
     assert len(table) == len(SEED_CLAIMS) and set(table["verdict"]) == {"pending"}

@@ -93,7 +93,7 @@ def test_a_run_without_the_study_is_pending_with_the_reason(tmp_path: Path) -> N
     results = _saved(tmp_path, None, {(1.0, 10): 50.0})
     with pytest.raises(ResultsError, match="no 'operations' rows"):
         EVALUATORS["cache_get"](results)
-    evaluated = {c.id: f for c, f in evaluate_claims(tmp_path)}
+    evaluated = {c.id: f for c, f in evaluate_claims(tmp_path, origins=None)}
     assert evaluated["cache_get"].verdict == "pending" and "no 'operations' rows" in evaluated["cache_get"].detail
     assert evaluated["cache_hit_rate"].verdict == "not reproduced"
 

@@ -7,8 +7,11 @@ from labkit.lab.bench.load import LoadResult, run_load
 from labkit.lab.bench.memory import MemoryUsage, measure_memory
 from labkit.lab.bench.metadata import new_run_id, run_metadata
 from labkit.lab.bench.results import (
+    LAB_ORIGINS,
     SCHEMA_VERSION,
     Results,
+    find_latest,
+    is_lab_run,
     latest_results,
     list_runs,
     load_results,
@@ -25,12 +28,14 @@ from labkit.lab.bench.runner import (
     run_interleaved,
     run_interleaved_async,
 )
-from labkit.lab.bench.session import RUN_ID_ENV, ExperimentRun
+from labkit.lab.bench.session import RUN_ID_ENV, RUN_ORIGIN_ENV, ExperimentRun
 from labkit.lab.bench.stats import Ratio, Summary, bootstrap_median_ci, ratio_of_medians, summarize
 from labkit.lab.bench.targets import BenchRow, format_bench_table
 
 __all__ = [
+    "LAB_ORIGINS",
     "RUN_ID_ENV",
+    "RUN_ORIGIN_ENV",
     "SCHEMA_VERSION",
     "BenchRow",
     "Cases",
@@ -46,8 +51,10 @@ __all__ = [
     "bootstrap_median_ci",
     "compare",
     "compare_runs",
+    "find_latest",
     "find_run",
     "format_bench_table",
+    "is_lab_run",
     "label_of",
     "latest_results",
     "list_runs",

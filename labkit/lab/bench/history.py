@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from labkit.lab.bench.figures import run_figures
-from labkit.lab.bench.lab_runs import SkippedRun, is_lab_run, parameters_of
+from labkit.lab.bench.lab_runs import SkippedRun, is_lab_run, load_quietly, parameters_of
 from labkit.lab.bench.machine import fingerprint_of, machine_fingerprint
 from labkit.lab.bench.noise import read_noise
-from labkit.lab.bench.results import list_runs, load_results
+from labkit.lab.bench.results import list_runs, read_metadata
 from labkit.lab.bench.steps import Step, find_steps
 from labkit.lab.bench.units import HIGHER_IS_BETTER
 from labkit.lab.errors import ResultsError
@@ -47,10 +47,10 @@ def read_history(data_dir: str | Path, fingerprint: str | None = None) -> pd.Dat
 
 
 def _rows(results_path: Path) -> tuple[str, list[dict[str, object]]] | None:
-    results = load_results(results_path)
-    meta = results.metadata
-    if not is_lab_run(meta):
+    if not is_lab_run(read_metadata(results_path)):  # the footer alone: cheap for the runs left out
         return None
+    results = load_quietly(results_path)
+    meta = results.metadata
     base = {"experiment": str(meta.get("experiment")), "run_id": results.run_id,
             "commit": str(meta.get("git_commit") or ""), "time": str(meta.get("time") or ""),
             "origin": str(meta.get("origin") or ""),

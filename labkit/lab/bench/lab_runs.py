@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from labkit.lab.bench.machine import fingerprint_of
-from labkit.lab.bench.results import Results, list_runs, load_results
-from labkit.lab.errors import ResultsError
+from labkit.lab.bench.results import LAB_ORIGINS, Results, is_lab_run, load_results, run_files
+from labkit.lab.errors import ResultsError, UncheckedResultsWarning
 
-__all__ = ["LAB_ORIGINS", "is_lab_run", "SkippedRun", "lab_runs", "parameters_of"]
-
-# The one place that reads a run's origin (the results module will export both names; then import them here).
-LAB_ORIGINS = frozenset({"report", "run", "load"})
-
-
-def is_lab_run(metadata: Mapping[str, Any]) -> bool:
-    """True for runs of `labkit run`/`report`/`load`, and for runs saved before origins were recorded."""
-    origin = metadata.get("origin")
-    return origin is None or origin in LAB_ORIGINS
+__all__ = ["LAB_ORIGINS", "is_lab_run", "SkippedRun", "lab_runs", "load_quietly", "parameters_of"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +28,13 @@ def parameters_of(metadata: Mapping[str, Any]) -> dict[str, Any]:
     return dict(metadata.get("parameters") or {})
 
 
+def load_quietly(path: Path) -> Results:
+    """`load_results` without the warning a schema-1 file (no checksum) raises: scans read many such files."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UncheckedResultsWarning)
+        return load_results(path)
+
+
 def lab_runs(
     results_dir: str | Path,
     experiment: str,
@@ -44,15 +43,15 @@ def lab_runs(
     skipped: list[SkippedRun] | None = None,
 ) -> Iterator[Results]:
     """Saved lab runs of one experiment, oldest first; only this machine's when `fingerprint` is given."""
-    for path in list_runs(results_dir, experiment):
+    for path, metadata in run_files(results_dir, experiment):
+        if metadata is not None and not is_lab_run(metadata):
+            continue
+        if metadata is not None and fingerprint is not None and fingerprint_of(metadata) != fingerprint:
+            continue
         try:
-            results = load_results(path)
+            results = load_quietly(path)
         except ResultsError as exc:
             if skipped is not None:
                 skipped.append(SkippedRun(path, str(exc)))
-            continue
-        if not is_lab_run(results.metadata):
-            continue
-        if fingerprint is not None and fingerprint_of(results.metadata) != fingerprint:
             continue
         yield results

@@ -83,13 +83,15 @@ def run_metadata(
     backends: Mapping[str, str | None] | None = None,
     server_versions: Mapping[str, str | None] | None = None,
     repo: str | os.PathLike[str] | None = None,
+    origin: str | None = None,
 ) -> dict[str, Any]:
     """Everything needed to tell later where a number came from; backend URLs masked."""
     now = datetime.now(timezone.utc)
     return {
         "experiment": experiment,
         "run_id": run_id or new_run_id(now),
-        "time": now.isoformat(timespec="seconds"),
+        "origin": origin,
+        "time": now.isoformat(timespec="microseconds"),  # runs started within a second still sort
         "git_commit": git_commit(repo or Path(__file__).resolve().parents[3]),
         "packages": package_versions(),
         "machine": machine_info(),

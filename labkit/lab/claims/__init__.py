@@ -3,19 +3,21 @@
 An experiment supplies a `claims` module in its package (`labkit/lab/experiments/bulk_writes/claims.py`
 for `03_bulk_writes`) with
 `EVALUATORS = {claim_id: fn}`, each `fn(results) -> Finding` computed from the raw samples of that
-experiment's latest saved run. Every experiment notebook ends with `show_claims(results)`.
+experiment's newest intact lab run. Every experiment notebook ends with `show_claims(results)`.
 """
 
 from labkit.lab.claims.base import Claim, Figure, Finding, Verdict, figure_of, ratio_of, ratio_text, speedup_verdict
 from labkit.lab.claims.closing import show_claims
 from labkit.lab.claims.registry import SEED_CLAIMS
 from labkit.lab.claims.summary import (
+    ClaimsEvaluation,
     claims,
     claims_table,
     evaluate_claims,
     evaluate_run,
     evaluators,
     findings_frame,
+    skipped_table,
     styled_verdicts,
     verdict_counts,
 )
@@ -23,6 +25,7 @@ from labkit.lab.claims.summary import (
 __all__ = [
     "SEED_CLAIMS",
     "Claim",
+    "ClaimsEvaluation",
     "Figure",
     "Finding",
     "Verdict",
@@ -36,6 +39,7 @@ __all__ = [
     "ratio_of",
     "ratio_text",
     "show_claims",
+    "skipped_table",
     "speedup_verdict",
     "styled_verdicts",
     "verdict_counts",

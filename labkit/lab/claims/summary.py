@@ -1,4 +1,4 @@
-"""The seed's tables rebuilt from the latest saved run of each experiment."""
+"""The seed's tables rebuilt from the newest intact lab run of each experiment."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-from labkit.lab.bench.results import Results, latest_results
+from labkit.lab.bench.results import LAB_ORIGINS, LatestRun, Results, find_latest
 from labkit.lab.claims.base import Claim, Finding, ratio_text
 from labkit.lab.claims.registry import SEED_CLAIMS
-from labkit.lab.errors import ResultsError
+from labkit.lab.errors import DamagedResultsError, ResultsError
 
-__all__ = ["evaluators", "claims", "evaluate_claims", "evaluate_run", "claims_table", "styled_verdicts",
-           "findings_frame", "verdict_counts"]
+__all__ = ["ClaimsEvaluation", "evaluators", "claims", "evaluate_claims", "evaluate_run", "claims_table",
+           "styled_verdicts", "findings_frame", "verdict_counts", "skipped_table"]
+
 
 def evaluators() -> dict[str, Callable[[Results], Finding]]:
     """Claim id to its evaluate function, gathered from each experiment's `claims` module."""
@@ -40,20 +41,45 @@ def claims() -> list[Claim]:
     return [replace(c, evaluate=found.get(c.id)) for c in SEED_CLAIMS]
 
 
+class ClaimsEvaluation(list[tuple[Claim, Finding]]):
+    """Each claim with its finding, plus where each experiment's run came from and the files passed over."""
+
+    def __init__(self, findings: Iterable[tuple[Claim, Finding]], sources: Mapping[str, LatestRun]) -> None:
+        super().__init__(findings)
+        self.sources = dict(sources)
+
+    @property
+    def skipped(self) -> list[DamagedResultsError]:
+        """Damaged results files newer than the run each experiment was judged from, newest first."""
+        return [error for source in self.sources.values() for error in source.skipped]
+
+
 def evaluate_claims(
-    results_dir: str | Path, only_runs: Mapping[str, Results] | None = None
-) -> list[tuple[Claim, Finding]]:
-    """Each claim with its finding; `pending` where the experiment or its saved run is missing."""
+    results_dir: str | Path,
+    only_runs: Mapping[str, Results] | None = None,
+    *,
+    origins: Iterable[str] | None = LAB_ORIGINS,
+) -> ClaimsEvaluation:
+    """Each claim judged from its experiment's newest intact run among `origins` (None: any origin).
+
+    Damaged files are passed over and listed in `.skipped`; a claim is pending when no run can judge it.
+    """
     cache: dict[str, Results | None] = dict(only_runs or {})
+    sources: dict[str, LatestRun] = {}
     out = []
     for claim in claims():
         if claim.experiment not in cache:
-            try:
-                cache[claim.experiment] = latest_results(results_dir, claim.experiment)
-            except ResultsError:
-                cache[claim.experiment] = None
-        out.append((claim, _judge(claim, cache[claim.experiment])))
-    return out
+            sources[claim.experiment] = find_latest(results_dir, claim.experiment, origins=origins)
+            cache[claim.experiment] = sources[claim.experiment].results
+        out.append((claim, _judge(claim, cache[claim.experiment], sources.get(claim.experiment))))
+    return ClaimsEvaluation(out, sources)
+
+
+def skipped_table(evaluated: ClaimsEvaluation) -> pd.DataFrame:
+    """One row per damaged file the summary passed over: experiment, file, what is wrong with it."""
+    rows = [{"experiment": name, "file": str(error.path), "why": error.reason}
+            for name, source in evaluated.sources.items() for error in source.skipped]
+    return pd.DataFrame(rows, columns=["experiment", "file", "why"])
 
 
 def evaluate_run(results: Results, experiment: str | None = None) -> list[tuple[Claim, Finding]]:
@@ -62,11 +88,13 @@ def evaluate_run(results: Results, experiment: str | None = None) -> list[tuple[
     return [(claim, _judge(claim, results)) for claim in claims() if claim.experiment == name]
 
 
-def _judge(claim: Claim, results: Results | None) -> Finding:
+def _judge(claim: Claim, results: Results | None, source: LatestRun | None = None) -> Finding:
     """A claim's finding from one run; `pending` when it cannot be judged, saying why."""
     if claim.evaluate is None:
         return Finding("pending", f"pending: {claim.experiment} does not measure this yet")
     if results is None:
+        if source is not None and source.files:
+            return Finding("pending", f"pending: {source.why_none()}")
         return Finding("pending", f"pending: no saved run of {claim.experiment}")
     try:
         finding = claim.evaluate(results)

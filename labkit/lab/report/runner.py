@@ -15,7 +15,7 @@ from tqdm import tqdm
 from labkit.errors import LabkitError
 from labkit.lab.bench.metadata import new_run_id
 from labkit.lab.bench.results import load_results
-from labkit.lab.bench.session import RUN_ID_ENV
+from labkit.lab.bench.session import RUN_ID_ENV, RUN_ORIGIN_ENV
 from labkit.lab.errors import ParameterError, ResultsError
 from labkit.lab.report.export import scrub_notebook_file, to_html
 from labkit.lab.report.index import NotebookRun, read_runs, write_index, write_runs
@@ -72,33 +72,34 @@ def run_notebook(
     *,
     progress: bool = True,
     update_index: bool = True,
+    origin: str = "run",
 ) -> NotebookRun:
     """Execute one notebook into reports/executed/ and render both HTML views.
 
     Parameters are checked against the notebook's `parameters` cell first, so a typo fails in
-    milliseconds rather than after a kernel has started. A notebook that raises still gets its
-    HTML (showing the error); the returned record says `failed`.
+    milliseconds rather than after a kernel has started. A notebook that raises gets a failure page
+    (`html/NAME.failed.html`, showing the error) and the pages of its last good run are kept; the
+    returned record says `failed`. `origin` is recorded in the runs the notebook saves.
     """
     path = find_notebook(str(notebook), notebooks_dir(settings)) if not Path(notebook).is_file() else Path(notebook)
     checked = check_parameters(path, parameters or {})
     digest = inputs_digest(path, checked)  # before the run: an edit made while it runs counts as a change
     name = path.stem
     reports = settings.reports_dir
-    executed = reports / "executed" / f"{name}.ipynb"
-    reviewer = reports / "html" / f"{name}.html"
-    full = reports / "html" / f"{name}.full.html"
-    executed.parent.mkdir(parents=True, exist_ok=True)
+    running = reports / "executed" / f"{name}.running.ipynb"
+    running.parent.mkdir(parents=True, exist_ok=True)
+    running.unlink(missing_ok=True)  # a crashed run's leftover must not be published as this run's page
     secrets = _secrets(settings)
     run_id = new_run_id()
-    # The kernel inherits this process's environment: hand it these settings and the run id.
-    kernel_env = {**settings.as_environ(), RUN_ID_ENV: run_id}
+    # The kernel inherits this process's environment: hand it these settings, the run id and origin.
+    kernel_env = {**settings.as_environ(), RUN_ID_ENV: run_id, RUN_ORIGIN_ENV: origin}
     previous = {var: os.environ.get(var) for var in kernel_env}
     os.environ.update(kernel_env)
     started = time.monotonic()
     error: str | None = None
     try:
         papermill.execute_notebook(
-            str(path), str(executed), parameters=dict(checked), kernel_name=_kernel_name(),
+            str(path), str(running), parameters=dict(checked), kernel_name=_kernel_name(),
             cwd=str(path.parent), progress_bar=progress, log_output=False, request_save_on_cell_execute=True,
         )
     except Exception as exc:  # papermill raises PapermillExecutionError, kernel deaths, timeouts
@@ -112,27 +113,51 @@ def run_notebook(
     duration = time.monotonic() - started
     record = NotebookRun(name=name, status="failed" if error else "ok", duration_s=round(duration, 2),
                          parameters=dict(checked), error=error, inputs_digest=digest)
-    if executed.is_file():
-        scrub_notebook_file(executed, secrets)
-        to_html(executed, reviewer, reviewer=True, title=name, secrets=secrets)
-        to_html(executed, full, reviewer=False, title=f"{name} (full)", secrets=secrets)
-        record.executed = str(executed.relative_to(reports))
-        record.reviewer_html = str(reviewer.relative_to(reports))
-        record.full_html = str(full.relative_to(reports))
     try:
         saved = load_results(settings.results_dir / name / f"{run_id}.parquet")
         record.run_id = saved.run_id
         record.backends = dict(saved.metadata.get("backends") or {})
         record.headline = saved.metadata.get("headline")
-    except ResultsError:
+    except ResultsError as exc:
         if not error:
-            record.status, record.error = "failed", f"{name} saved no results for run {run_id}"
+            record.status, record.error = "failed", f"{name} saved no readable results for run {run_id}: {exc}"
+    _render(record, running, reports, secrets, last=read_runs(reports).get(name))
     if update_index:
         runs = read_runs(reports)
         runs[name] = record
         write_runs(reports, runs.values())
-        write_index(reports, runs.values())
+        write_index(reports, runs.values(), results_dir=settings.results_dir)
     return record
+
+
+def _render(record: NotebookRun, running: Path, reports: Path, secrets: list[str], last: NotebookRun | None) -> None:
+    """Publish a run's pages: a good run replaces the pages, a failed one goes beside the last good ones."""
+    name = record.name
+    executed, failed_executed = reports / "executed" / f"{name}.ipynb", reports / "executed" / f"{name}.failed.ipynb"
+    reviewer, full = reports / "html" / f"{name}.html", reports / "html" / f"{name}.full.html"
+    failed = reports / "html" / f"{name}.failed.html"
+    if record.ok:
+        failed.unlink(missing_ok=True)
+        failed_executed.unlink(missing_ok=True)
+        if running.is_file():
+            scrub_notebook_file(running, secrets)
+            running.replace(executed)
+            to_html(executed, reviewer, reviewer=True, title=name, secrets=secrets)
+            to_html(executed, full, reviewer=False, title=f"{name} (full)", secrets=secrets)
+            record.executed = str(executed.relative_to(reports))
+            record.reviewer_html = str(reviewer.relative_to(reports))
+            record.full_html = str(full.relative_to(reports))
+        return
+    if running.is_file():
+        scrub_notebook_file(running, secrets)
+        running.replace(failed_executed)
+        to_html(failed_executed, failed, reviewer=False, title=f"{name} (failed)", secrets=secrets)
+        record.failed_html = str(failed.relative_to(reports))
+    for attribute, kept in (("executed", executed), ("reviewer_html", reviewer), ("full_html", full)):
+        if kept.is_file():
+            setattr(record, attribute, str(kept.relative_to(reports)))
+    if last is not None and record.reviewer_html:
+        record.last_good_run_id = last.shown_run_id
 
 
 def run_all(
@@ -163,17 +188,18 @@ def run_all(
     for path in bar:
         bar.set_postfix_str(path.stem)
         try:
-            record = run_notebook(path, settings, overrides.get(path.stem), progress=progress, update_index=False)
+            record = run_notebook(path, settings, overrides.get(path.stem), progress=progress, update_index=False,
+                                  origin="report")
         except ParameterError as exc:
             record = NotebookRun(name=path.stem, status="failed", duration_s=0.0, error=str(exc))
         records.append(record)
     runs = read_runs(settings.reports_dir)
     runs.update({r.name: r for r in records})
     write_runs(settings.reports_dir, runs.values())
-    write_index(settings.reports_dir, runs.values())
+    write_index(settings.reports_dir, runs.values(), results_dir=settings.results_dir)
     return records
 
 
 def rebuild_index(settings: Settings) -> Path:
     """Write index.html again from the recorded runs."""
-    return write_index(settings.reports_dir, read_runs(settings.reports_dir).values())
+    return write_index(settings.reports_dir, read_runs(settings.reports_dir).values(), results_dir=settings.results_dir)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +46,17 @@ def _digest_or_none(path: Path, overrides: Mapping[str, Any]) -> str | None:
 
 
 def changed_since_last_good_run(
-    notebooks: Sequence[Path], runs: Mapping[str, NotebookRun], parameters: Mapping[str, Mapping[str, Any]]
+    notebooks: Sequence[Path], runs: Mapping[str, NotebookRun], parameters: Mapping[str, Mapping[str, Any]],
+    stale: Collection[str] = (),
 ) -> list[Path]:
     """The notebooks whose cells, package files or parameters differ from their last good run's (or that
-    have none); the summary (`99_*`), which reads every other run, joins whenever another one reruns."""
+    have none), and the `stale` ones; the summary (`99_*`), which reads every other run, joins whenever
+    another one reruns."""
     chosen = []
     for path in notebooks:
         last = runs.get(path.stem)
         digest = _digest_or_none(path, parameters.get(path.stem, {}))
-        if last is None or not last.ok or digest is None or last.inputs_digest != digest:
+        if last is None or not last.ok or digest is None or last.inputs_digest != digest or path.stem in stale:
             chosen.append(path)
     if chosen:
         chosen += [p for p in notebooks if p.stem.startswith("99_") and p not in chosen]

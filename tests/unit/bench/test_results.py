@@ -39,7 +39,7 @@ def test_saved_run_reads_back_with_metadata_and_every_sample(tmp_path: Path) -> 
 
 def test_latest_results_picks_the_newest_run(tmp_path: Path) -> None:
     for run_id in ("20260101T000000Z-aaaaaa", "20260102T000000Z-bbbbbb"):
-        run = ExperimentRun("demo", results_dir=tmp_path, run_id=run_id)
+        run = ExperimentRun("demo", results_dir=tmp_path, run_id=run_id, origin="report")
         run.add([run_case(lambda: None, repeats=1, warmups=0, name="x")])
         run.save()
     assert len(list_runs(tmp_path, "demo")) == 2

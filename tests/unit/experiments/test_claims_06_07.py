@@ -81,6 +81,6 @@ def test_memory_target_compares_the_process_peak_with_400_mb(tmp_path: Path) -> 
 def test_the_summary_picks_up_the_new_evaluators(tmp_path: Path) -> None:
     _memory_run(tmp_path, orm_mb=200.0, rows_mb=40.0)
     _async_run(tmp_path, 1.5, {0.0: 1.5, 10.0: 7.0})
-    found = {claim.id: finding.verdict for claim, finding in evaluate_claims(tmp_path)}
+    found = {claim.id: finding.verdict for claim, finding in evaluate_claims(tmp_path, origins=None)}
     assert found["memory_usage"] == "confirmed" and found["target_memory"] == "confirmed"
     assert found["async_10_ops"] == "depends"

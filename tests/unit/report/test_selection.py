@@ -122,3 +122,7 @@ def test_report_changed_with_every_good_run_recorded_runs_nothing(
 def test_report_only_without_a_match_fails_before_running(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--only", "nosuch"]) == 2
     assert "no notebook matches 'nosuch'" in capsys.readouterr().err
+
+
+def test_a_stale_summary_reruns_although_nothing_changed(folder: list[Path]) -> None:
+    assert _stems(changed_since_last_good_run(folder, _good_runs(folder), {}, stale={"99_summary"})) == ["99_summary"]

@@ -35,9 +35,10 @@ def plan_parameters(plan: LoadPlan) -> dict[str, Any]:
     return {f.name: list(v) if isinstance(v := getattr(plan, f.name), (list, tuple)) else v for f in fields(plan)}
 
 
-def start(plan: LoadPlan, settings: Settings | None = None) -> Experiment:
+def start(plan: LoadPlan, settings: Settings | None = None, *, origin: str | None = None) -> Experiment:
     """Open a run of 08_api_load on live PostgreSQL and Redis (embedded ones unless URLs are set)."""
-    return Experiment.start(EXPERIMENT, parameters=plan_parameters(plan), backends=BACKENDS, settings=settings)
+    return Experiment.start(EXPERIMENT, parameters=plan_parameters(plan), backends=BACKENDS, settings=settings,
+                            origin=origin)
 
 
 def run_and_save(lab: Experiment, plan: LoadPlan, *, progress: Callable[[str], None] | None = None) -> SavedLoad:
@@ -45,5 +46,4 @@ def run_and_save(lab: Experiment, plan: LoadPlan, *, progress: Callable[[str], N
     settings = lab.settings.with_overrides(database_url=lab.url("postgresql"), redis_url=lab.url("redis"))
     run = run_load(settings, plan, progress=progress)
     lab.run.add_frame(run.frame)
-    saved = lab.save()
-    return SavedLoad(run, lab.save(headline=headline(saved)))  # the headline is read from what was saved
+    return SavedLoad(run, lab.save(headline=headline))  # the headline is computed from the run as saved
