@@ -64,6 +64,6 @@ unasync: $(STAMP) ## Regenerate the sync cache code from its asyncio source
 
 clean: ## Stop embedded servers; remove the venv and everything generated: results, history, reports, builds, caches
 	-@test -x $(BIN)/labkit && $(BIN)/labkit services down
-	rm -rf $(VENV) data/results data/history data/services data/*.sqlite3* logs build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data/results data/history data/noise data/gate-study data/services data/*.sqlite3* logs build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 	-find reports -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
