@@ -8,8 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 JUPYTER_ARGS ?=
+GATE_STUDY_ARGS ?=
 
-.PHONY: help lab lab-tiny test bench jupyter services-up services-down check-reports browser lint unasync clean
+.PHONY: help lab lab-tiny test bench gate-study jupyter services-up services-down check-reports browser lint unasync clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -33,6 +34,9 @@ test: $(STAMP) ## Run the test suite against real PostgreSQL, Redis and SQLite
 
 bench: $(STAMP) ## Print same-run speed ratios of labkit against raw drivers and other libraries
 	$(BIN)/labkit bench
+
+gate-study: $(STAMP) ## Measure labkit compare here: false alarms over 20 A/A pairs, smallest slowdown caught
+	$(BIN)/python -m labkit.lab.bench.gate_study $(GATE_STUDY_ARGS)
 
 jupyter: $(STAMP) ## Open JupyterLab on notebooks/ (headless and root welcome; JUPYTER_ARGS passed on); stops the servers it started
 	@$(BIN)/python -c 'import jupyterlab' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[jupyter]'
@@ -60,6 +64,6 @@ unasync: $(STAMP) ## Regenerate the sync cache code from its asyncio source
 
 clean: ## Stop embedded servers; remove the venv and everything generated: results, history, reports, builds, caches
 	-@test -x $(BIN)/labkit && $(BIN)/labkit services down
-	rm -rf $(VENV) data/results data/history data/services data/*.sqlite3* logs build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data/results data/history data/noise data/gate-study data/services data/*.sqlite3* logs build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 	-find reports -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

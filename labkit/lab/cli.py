@@ -193,17 +193,87 @@ def _cmd_check_reports(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
-    from labkit.lab.bench.compare import compare_runs, find_run
+    from labkit.lab.bench.gate import calibrate, gate
 
-    result = compare_runs(
-        find_run(args.run_a, settings.results_dir), find_run(args.run_b, settings.results_dir),
-        threshold=args.threshold,
-    )
+    if args.calibrate:
+        record = calibrate(args.calibrate, args.runs, settings, _parse_params(args.param, args.param_file))
+        print(f"noise of {record.experiment} on machine {record.fingerprint} over {len(record.run_ids)} runs "
+              f"(run-to-run spread of each figure's median):")
+        for (figure, _unit), spread in sorted(record.spreads.items()):
+            print(f"  ±{spread.sigma:6.1%}  {figure}")
+        print(f"recorded in {settings.data_dir / 'noise' / (record.fingerprint + '.json')}")
+        return 0
+    if not (args.run_a and args.run_b):
+        print("labkit: error: compare needs two runs (RUN_A RUN_B) or --calibrate EXPERIMENT", file=sys.stderr)
+        return 2
+    result = gate(args.run_a, args.run_b, settings, threshold=args.threshold, alpha=args.alpha,
+                  experiment=args.experiment)
     digest = result.markdown()
     print(digest)
     if args.markdown:
         Path(args.markdown).write_text(digest, encoding="utf-8")
+    if args.strict and result.differences:
+        print("labkit: refusing to judge (--strict): the runs differ beyond their code", file=sys.stderr)
+        return 2
+    for row in result.regressions.itertuples(index=False):
+        print(f"regression: {row.figure} ({row.ratio:.2f}× A's median)", file=sys.stderr)
     return 1 if len(result.regressions) else 0
+
+
+def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab.bench.history import commit_order, read_history, sync_history, trends
+    from labkit.lab.bench.lab_runs import SkippedRun
+    from labkit.lab.bench.machine import machine_fingerprint
+    from labkit.lab.report.history_page import write_history_page
+    from labkit.lab.report.index import read_runs, write_index
+    from labkit.settings import project_root
+
+    skipped: list[SkippedRun] = []
+    gained = sync_history(settings.results_dir, settings.data_dir, skipped)
+    machine = args.machine or machine_fingerprint()
+    repo = Path(args.repo) if args.repo else project_root()
+    order = commit_order(repo)
+    history = read_history(settings.data_dir, machine)
+    if args.experiment:
+        history = history[history["experiment"].isin(args.experiment)]
+    found = trends(history, order, settings.data_dir, threshold=args.threshold, alpha=args.alpha, fingerprint=machine)
+    head = order[-1] if order else None
+    notes = [f"skipped {_shown(s.path)}: {s.reason}" for s in skipped]
+    commits = set(history["commit"])
+    dirty = sorted(c for c in commits if c.endswith("-dirty"))
+    elsewhere = sorted(c for c in commits - set(order) if not c.endswith("-dirty"))
+    if dirty:
+        notes.append(f"{int(history['commit'].isin(dirty).sum())} figure rows of uncommitted code (-dirty) left out")
+    if elsewhere:
+        notes.append(f"runs of {len(elsewhere)} commit(s) not in HEAD's history left out")
+    page = write_history_page(settings.reports_dir, found, machine=machine, head=head, notes=notes,
+                              threshold=args.threshold, alpha=args.alpha)
+    print(f"history of machine {machine}: {len(history['run_id'].unique())} runs, "
+          f"{len({c for t in found for c in t.points['commit']})} commits, {len(found)} figures "
+          f"({sum(gained.values())} new runs added)")
+    for note in notes:
+        print(f"  {note}")
+    at_head = []
+    for trend in found:
+        for step in trend.steps:
+            where = trend.commit_at(step)
+            print(f"  {trend.verdict(step)}: {trend.experiment} {trend.figure} at {where[:10]} "
+                  f"({step.ratio:.2f}× the level before)")
+            if trend.verdict(step) == "regression" and where == head:
+                at_head.append(trend)
+    print(f"page: {_shown(page)}")
+    runs = read_runs(settings.reports_dir)
+    if runs:  # the index links the history page once it exists
+        write_index(settings.reports_dir, runs.values())
+    if args.check:
+        if head is None or head not in set(history["commit"]):
+            print(f"labkit: error: HEAD {str(head)[:10]} has no lab run on machine {machine}: run the lab first",
+                  file=sys.stderr)
+            return 2
+        for trend in at_head:
+            print(f"regression at HEAD: {trend.experiment} {trend.figure}", file=sys.stderr)
+        return 1 if at_head else 0
+    return 0
 
 
 def _cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
@@ -328,12 +398,42 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     sub.add_parser("check-reports", help="open every report in headless Chromium and check it")
 
-    cmp_ = sub.add_parser("compare", help="compare two saved runs; exit 1 on a regression")
-    cmp_.add_argument("run_a", help="baseline run: a run id or a results .parquet path")
-    cmp_.add_argument("run_b", help="candidate run: a run id or a results .parquet path")
+    cmp_ = sub.add_parser(
+        "compare", help="compare two runs against the machine's noise",
+        description="Compare run B with run A figure by figure. A figure regresses only when its change clears the "
+                    "within-run CI, this machine's run-to-run noise (--calibrate, saved replicates) and --threshold. "
+                    "Exit 1 on a regression, 2 when --strict and the runs differ beyond their code.")
+    cmp_.add_argument("run_a", nargs="?", help="baseline: a run id, a .parquet path, several joined by commas, or "
+                                               "@COMMIT (every lab run of that commit; needs --experiment)")
+    cmp_.add_argument("run_b", nargs="?", help="candidate, named the same ways")
     cmp_.add_argument("--threshold", type=float, default=0.05,
-                      help="relative change a CI must clear to count (default 0.05)")
+                      help="smallest relative change that counts, whatever the noise (default 0.05)")
+    cmp_.add_argument("--alpha", type=float, default=0.05,
+                      help="false-alarm rate of the whole comparison, split over its figures (default 0.05)")
+    cmp_.add_argument("--strict", action="store_true",
+                      help="refuse (exit 2) when parameters, backends, versions or machine differ")
+    cmp_.add_argument("-e", "--experiment", help="the experiment of @COMMIT sides")
     cmp_.add_argument("--markdown", metavar="FILE", help="also write the digest to FILE")
+    cmp_.add_argument("--calibrate", metavar="EXPERIMENT",
+                      help="run EXPERIMENT --runs times and record this machine's run-to-run noise for it")
+    cmp_.add_argument("--runs", type=int, default=10, help="runs for --calibrate (default 10)")
+    cmp_.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                      help="parameter of the calibration runs (as for `labkit run`)")
+    cmp_.add_argument("-f", "--param-file", action="append", default=[], metavar="FILE",
+                      help="YAML parameters of the calibration runs")
+
+    hist = sub.add_parser(
+        "history", help="trend of every figure across commits",
+        description="Add every new lab run to this machine's history (data/history/<fingerprint>.parquet) and "
+                    "write reports/history.html: a trend chart per figure over commits with CIs, steps beyond "
+                    "the noise marked, a table of the changes.")
+    hist.add_argument("--check", action="store_true",
+                      help="exit 1 when a figure stepped to a worse level at HEAD (2 when HEAD has no run)")
+    hist.add_argument("-e", "--experiment", action="append", help="only this experiment (repeatable)")
+    hist.add_argument("--repo", help="git checkout whose commits order the history (default: this one)")
+    hist.add_argument("--machine", help="fingerprint of another machine's history (default: this machine)")
+    hist.add_argument("--threshold", type=float, default=0.05, help="smallest relative step that counts")
+    hist.add_argument("--alpha", type=float, default=0.05, help="false-alarm rate over all figures")
 
     runs = sub.add_parser(
         "runs", help="list saved runs with origin, commit and headline",
@@ -372,6 +472,7 @@ _COMMANDS = {
     "bench": _cmd_bench,
     "check-reports": _cmd_check_reports,
     "compare": _cmd_compare,
+    "history": _cmd_history,
     "runs": _cmd_runs,
     "load": _cmd_load,
 }

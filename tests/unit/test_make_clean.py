@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 GENERATED = [
-    ".venv/bin/python", "data/results/00_environment/r.parquet", "data/history/history.jsonl",
+    ".venv/bin/python", "data/results/00_environment/r.parquet", "data/history/history.jsonl", "data/noise/m.json",
+    "data/gate-study/data/results/00_environment/r.parquet",
     "data/services/postgresql/PG_VERSION", "data/labkit.sqlite3", "data/labkit.sqlite3-wal", "reports/runs.json",
     "reports/index.html", "reports/history.html", "reports/html/00_environment.html",
     "reports/html/00_environment.failed.html", "reports/executed/00_environment.ipynb",

@@ -1,20 +1,32 @@
-"""Two saved runs side by side: every figure's ratio with a CI, regressions and improvements marked."""
+"""Two runs (or two sets of replicate runs) side by side: a figure regresses only beyond the noise.
+
+A figure counts as changed when all three hold (family-wise error `alpha`, Bonferroni over figures):
+its within-run bootstrap CI of the ratio excludes 1; the change of its log median exceeds the
+run-to-run noise (Student's t on the noise of this machine: calibration record and replicate runs,
+else the spread of the pair's own figures); and it moves by more than `threshold`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from labkit.lab.bench.figures import figure_columns, figure_samples
+from labkit.lab.bench.noise import Spread
 from labkit.lab.bench.results import Results, load_results
-from labkit.lab.bench.stats import ratio_of_medians
+from labkit.lab.bench.stats import ratio_of_medians_at, t_quantile
+from labkit.lab.bench.units import HIGHER_IS_BETTER, format_change, format_value
 from labkit.lab.errors import ResultsError
 
-__all__ = ["HIGHER_IS_BETTER", "RunComparison", "find_run", "compare_runs"]
+__all__ = ["HIGHER_IS_BETTER", "RunComparison", "find_run", "judge_figures", "compare_runs"]
 
-HIGHER_IS_BETTER = frozenset({"rows/s", "ops/s", "req/s", "hit_rate", "%"})
-_NOT_KEYS = {"value", "iteration", "phase", "inner", "experiment", "run_id", "label"}
+Figure = tuple[str, str]
+_MAD_TO_SIGMA = 1.4826
 
 
 def find_run(ref: str | Path, results_dir: str | Path) -> Results:
@@ -32,12 +44,21 @@ def find_run(ref: str | Path, results_dir: str | Path) -> Results:
 
 @dataclass(frozen=True)
 class RunComparison:
-    """One row per figure present in both runs: B's median over A's, its CI and a verdict."""
+    """One row per figure present on both sides: B's median over A's, its CI, the noise floor and a verdict."""
 
-    a: Results
-    b: Results
+    a: list[Results]
+    b: list[Results]
     table: pd.DataFrame
     threshold: float
+    alpha: float
+    noise_source: str
+    differences: list[str] = field(default_factory=list)  # beyond the code: parameters, backends, versions, machine
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Differences first, then notes on the noise."""
+        return self.differences + self.notes
 
     @property
     def regressions(self) -> pd.DataFrame:
@@ -48,60 +69,125 @@ class RunComparison:
         return self.table[self.table["verdict"] == "improvement"]
 
     def markdown(self) -> str:
-        """A digest to paste into a pull request."""
+        """A digest to paste into a pull request: counts, the noise it judged against, warnings, a table."""
+        def runs(side: list[Results]) -> str:
+            return ", ".join(f"`{r.run_id}`" for r in side)
+
         head = (
-            f"**labkit compare** `{self.a.run_id}` (A) → `{self.b.run_id}` (B), "
-            f"experiment `{self.b.metadata.get('experiment')}`, threshold ±{self.threshold:.0%}: "
-            f"{len(self.regressions)} regression(s), {len(self.improvements)} improvement(s), "
-            f"{len(self.table)} figure(s).\n\n"
+            f"**labkit compare** {runs(self.a)} (A) → {runs(self.b)} (B), experiment "
+            f"`{self.b[0].metadata.get('experiment')}`: {len(self.regressions)} regression(s), "
+            f"{len(self.improvements)} improvement(s), {len(self.table)} figure(s).\n\n"
+            f"Noise: {self.noise_source}. A change counts when it clears the within-run 95% CI, the noise floor "
+            f"(family-wise α={self.alpha:g} over {len(self.table)} figures) and ±{self.threshold:.0%}.\n\n"
         )
-        lines = ["| figure | unit | A median | B median | B/A [95% CI] | verdict |", "|---|---|---|---|---|---|"]
+        head += "".join(f"> ⚠ {w}\n>\n" for w in self.warnings) + ("\n" if self.warnings else "")
+        lines = ["| figure | A median | B median | change [95% CI] | noise floor | verdict |",
+                 "|---|---|---|---|---|---|"]
         for row in self.table.itertuples(index=False):
             mark = {"regression": "❌ regression", "improvement": "✅ improvement"}.get(row.verdict, "same")
+            floor = f"±{row.floor:.1%}" if math.isfinite(row.floor) else "unknown"
             lines.append(
-                f"| {row.figure} | {row.unit} | {row.median_a:.4g} | {row.median_b:.4g} | "
-                f"{row.ratio:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}] | {mark} |"
+                f"| {row.figure} | {format_value(row.median_a, row.unit)} | {format_value(row.median_b, row.unit)} | "
+                f"{format_change(row.ratio)} [{format_change(row.ci_low)}, {format_change(row.ci_high)}] | "
+                f"{floor} | {mark} |"
             )
         return head + "\n".join(lines) + "\n"
 
 
-def _figures(results: Results) -> dict[tuple, pd.Series]:
-    frame = results.samples()
-    frame = frame[frame["value"].notna()]  # unmeasured figures (a pending claim) have no value
-    keys = [c for c in frame.columns if c not in _NOT_KEYS]
-    return {
-        (key if isinstance(key, tuple) else (key,)): group["value"]
-        for key, group in frame.groupby(keys, sort=True, dropna=False)
-    } if keys else {}
+def _cross_figure_sigma(changes: Sequence[float]) -> float:
+    """Spread of the pair's log changes across figures (robust: most figures are assumed unchanged)."""
+    return _MAD_TO_SIGMA * float(np.median(np.abs(changes))) if len(changes) >= 3 else math.nan
 
 
-def compare_runs(a: Results, b: Results, *, threshold: float = 0.05) -> RunComparison:
-    """Compare every figure that both runs measured; a CI entirely beyond ±threshold is a change."""
-    if threshold < 0:
-        raise ValueError(f"threshold must be >= 0, got {threshold}")
-    frame_a, frame_b = a.samples(), b.samples()
-    keys_a = [c for c in frame_a.columns if c not in _NOT_KEYS]
-    keys_b = [c for c in frame_b.columns if c not in _NOT_KEYS]
+def _verdict(log_change: float, ratio_ci: tuple[float, float], bound: float, threshold: float, unit: str) -> str:
+    ratio = math.exp(log_change)
+    up = ratio_ci[0] > 1 and log_change > bound and ratio > 1 + threshold
+    down = ratio_ci[1] < 1 and -log_change > bound and ratio < 1 - threshold
+    if not (up or down):
+        return "same"
+    worse = up if unit not in HIGHER_IS_BETTER else down
+    return "regression" if worse else "improvement"
+
+
+def judge_figures(
+    runs_a: Sequence[Mapping[Figure, np.ndarray]],
+    runs_b: Sequence[Mapping[Figure, np.ndarray]],
+    *,
+    threshold: float = 0.05,
+    alpha: float = 0.05,
+    noise: Mapping[Figure, Spread] | None = None,
+    cis: bool = True,
+) -> pd.DataFrame:
+    """The gate on samples grouped by figure (one mapping per run); `cis=False` bootstraps only where it decides."""
+    if threshold < 0 or not 0 < alpha < 1:
+        raise ValueError(f"need threshold >= 0 and 0 < alpha < 1, got threshold={threshold}, alpha={alpha}")
+    shared = [f for f in runs_a[0] if all(f in run for run in [*runs_a, *runs_b])]
+    m = len(shared)
+    per_figure = alpha / max(m, 1)
+    changes = {}
+    for f in shared:
+        la = [math.log(max(float(np.median(run[f])), 1e-300)) for run in runs_a]
+        lb = [math.log(max(float(np.median(run[f])), 1e-300)) for run in runs_b]
+        changes[f] = (float(np.mean(lb) - np.mean(la)), la, lb)
+    known = dict(noise or {})
+    fallback = _cross_figure_sigma([c for c, _, _ in changes.values()])
+    rows = []
+    for f in shared:
+        change, la, lb = changes[f]
+        spread = known.get(f)
+        if spread is not None and spread.df >= 1:
+            se = spread.sigma * math.sqrt(1 / len(la) + 1 / len(lb))
+            bound = t_quantile(1 - per_figure / 2, spread.df) * se
+        elif math.isfinite(fallback):
+            bound = t_quantile(1 - per_figure / 2, m - 1) * fallback
+        else:
+            bound = 0.0  # nothing known about the noise: the within-run CI and the threshold decide alone
+        xa = np.concatenate([run[f] for run in runs_a])
+        xb = np.concatenate([run[f] for run in runs_b])
+        if np.median(xa) <= 0:
+            continue
+        label, unit = f
+        ratio = math.exp(change)
+        if cis or (abs(change) > bound and abs(ratio - 1) > threshold):
+            within, shown = ratio_of_medians_at(xa, xb, [1 - per_figure, 0.95])
+            verdict = _verdict(change, (within.ci_low, within.ci_high), bound, threshold, unit)
+            low, high = shown.ci_low, shown.ci_high
+        else:
+            verdict, low, high = "same", math.nan, math.nan
+        rows.append({
+            "figure": label, "unit": unit, "median_a": float(np.median(xa)), "median_b": float(np.median(xb)),
+            "ratio": ratio, "ci_low": low, "ci_high": high,
+            "floor": math.expm1(bound) if bound > 0 or spread is not None else math.nan, "verdict": verdict,
+        })
+    return pd.DataFrame(rows, columns=["figure", "unit", "median_a", "median_b", "ratio", "ci_low", "ci_high",
+                                       "floor", "verdict"])
+
+
+def compare_runs(
+    a: Results | Sequence[Results],
+    b: Results | Sequence[Results],
+    *,
+    threshold: float = 0.05,
+    alpha: float = 0.05,
+    noise: Mapping[Figure, Spread] | None = None,
+    noise_source: str | None = None,
+    differences: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> RunComparison:
+    """Compare every figure both sides measured, against the run-to-run `noise` of each figure when known."""
+    side_a = [a] if isinstance(a, Results) else list(a)
+    side_b = [b] if isinstance(b, Results) else list(b)
+    if not side_a or not side_b:
+        raise ResultsError("each side of a comparison needs at least one run")
+    keys_a, keys_b = figure_columns(side_a[0].samples()), figure_columns(side_b[0].samples())
     if keys_a != keys_b:
         raise ResultsError(f"runs describe their figures differently: {keys_a} vs {keys_b}")
-    fa, fb = _figures(a), _figures(b)
-    shared = [k for k in fa if k in fb]
-    if not shared:
-        raise ResultsError(f"runs {a.run_id} and {b.run_id} have no figure in common")
-    rows = []
-    for key in shared:
-        described = dict(zip(keys_a, key))
-        unit = str(described.get("unit", "s"))
-        r = ratio_of_medians(fa[key].to_numpy(), fb[key].to_numpy())
-        worse_if_higher = unit not in HIGHER_IS_BETTER
-        if r.ci_low > 1 + threshold:
-            verdict = "regression" if worse_if_higher else "improvement"
-        elif r.ci_high < 1 - threshold:
-            verdict = "improvement" if worse_if_higher else "regression"
-        else:
-            verdict = "same"
-        figure = ", ".join(f"{k}={v}" for k, v in described.items() if k != "unit" and not pd.isna(v))
-        rows.append({"figure": figure, "unit": unit, "median_a": float(fa[key].median()),
-                     "median_b": float(fb[key].median()), "ratio": r.value, "ci_low": r.ci_low,
-                     "ci_high": r.ci_high, "verdict": verdict})
-    return RunComparison(a, b, pd.DataFrame(rows), threshold)
+    runs_a = [figure_samples(r) for r in side_a]
+    runs_b = [figure_samples(r) for r in side_b]
+    table = judge_figures(runs_a, runs_b, threshold=threshold, alpha=alpha, noise=noise)
+    if table.empty:
+        raise ResultsError(f"runs {side_a[0].run_id} and {side_b[0].run_id} have no figure in common")
+    if noise_source is None:
+        noise_source = ("given per figure" if noise else "the spread of this pair's own figures (no record)"
+                        if len(table) >= 3 else "unknown: within-run CI only")
+    return RunComparison(side_a, side_b, table, threshold, alpha, noise_source, list(differences), list(notes))

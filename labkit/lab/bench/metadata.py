@@ -14,6 +14,7 @@ from typing import Any
 
 import psutil
 
+from labkit.lab.bench.machine import cpu_model, machine_fingerprint
 from labkit.secrets import mask_url
 
 __all__ = ["new_run_id", "git_commit", "package_versions", "machine_info", "run_metadata"]
@@ -65,10 +66,12 @@ def machine_info() -> dict[str, Any]:
         "os": platform.platform(),
         "machine": platform.machine(),
         "processor": platform.processor() or None,
+        "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "memory_total_bytes": memory.total,
         "hostname_hash": uuid.uuid5(uuid.NAMESPACE_DNS, platform.node()).hex[:8],
+        "fingerprint": machine_fingerprint(),
     }
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
-__all__ = ["Summary", "Ratio", "summarize", "bootstrap_median_ci", "ratio_of_medians"]
+__all__ = ["Summary", "Ratio", "summarize", "bootstrap_median_ci", "ratio_of_medians", "ratio_of_medians_at",
+           "t_quantile"]
 
 DEFAULT_RESAMPLES = 2000
 DEFAULT_CONFIDENCE = 0.95
@@ -133,6 +136,18 @@ def ratio_of_medians(
     seed: int = 0,
 ) -> Ratio:
     """Ratio median(b)/median(a), CI by resampling both sample sets independently."""
+    return ratio_of_medians_at(a, b, [confidence], resamples=resamples, seed=seed)[0]
+
+
+def ratio_of_medians_at(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    confidences: Sequence[float],
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> list[Ratio]:
+    """`ratio_of_medians` at several confidence levels from one set of resamples (a gate needs two)."""
     xa, xb = _as_array(a), _as_array(b)
     if np.median(xa) <= 0:
         raise ValueError("the median of A must be positive to form a ratio")
@@ -142,6 +157,42 @@ def ratio_of_medians(
     ma = np.where(ma > 0, ma, np.nan)
     ratios = mb / ma
     ratios = ratios[np.isfinite(ratios)]
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(ratios, [alpha, 1 - alpha])
-    return Ratio(float(np.median(xb) / np.median(xa)), float(low), float(high), confidence)
+    value = float(np.median(xb) / np.median(xa))
+    out = []
+    for confidence in confidences:
+        alpha = (1 - confidence) / 2
+        low, high = np.quantile(ratios, [alpha, 1 - alpha])
+        out.append(Ratio(value, float(low), float(high), confidence))
+    return out
+
+
+def _t_two_sided_mass(t: float, df: int) -> float:
+    """P(|T| <= t) for Student's t with integer `df` (closed-form finite sums, Abramowitz & Stegun 26.7.3-4)."""
+    theta = math.atan(t / math.sqrt(df))
+    c2, term, total = math.cos(theta) ** 2, 1.0, 1.0
+    if df % 2 == 1:
+        if df == 1:
+            return 2 * theta / math.pi
+        for k in range(1, (df - 1) // 2):
+            term *= c2 * (2 * k) / (2 * k + 1)
+            total += term
+        return 2 / math.pi * (theta + math.sin(theta) * math.cos(theta) * total)
+    for k in range(1, df // 2):
+        term *= c2 * (2 * k - 1) / (2 * k)
+        total += term
+    return math.sin(theta) * total
+
+
+def t_quantile(p: float, df: int) -> float:
+    """The `p` quantile (0.5 < p < 1) of Student's t with `df` degrees of freedom; normal beyond 300."""
+    if not 0.5 < p < 1 or df < 1:
+        raise ValueError(f"need 0.5 < p < 1 and df >= 1, got p={p}, df={df}")
+    if df > 300:
+        return NormalDist().inv_cdf(p)
+    target, low, high = 2 * p - 1, 0.0, 1.0
+    while _t_two_sided_mass(high, int(df)) < target:
+        high *= 2
+    for _ in range(100):
+        mid = (low + high) / 2
+        low, high = (mid, high) if _t_two_sided_mass(mid, int(df)) < target else (low, mid)
+    return (low + high) / 2

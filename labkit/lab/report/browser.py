@@ -175,9 +175,11 @@ def check_reports(
                             result.problems.append(PageProblem(label, "broken link", href))
                         elif target.suffix == ".html":
                             queue.append(target)
-                if screenshots and (path == index or path.name == f"{summary_page}.html"):
+                shot_names = {"index.html": "index.png", f"{summary_page}.html": "summary.png",
+                              "history.html": "history.png"}
+                if screenshots and path.name in shot_names and path.parent in (reports, reports / "html"):
                     shots.mkdir(parents=True, exist_ok=True)
-                    shot = shots / ("index.png" if path == index else "summary.png")
+                    shot = shots / shot_names[path.name]
                     page.screenshot(path=str(shot), full_page=True)
                     result.screenshots.append(shot)
                 page.close()

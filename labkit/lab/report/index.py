@@ -137,6 +137,7 @@ code {{ font-size: 12px; }} .error {{ color: #b3261e; font-size: 12px; white-spa
 <code>data/results/&lt;experiment&gt;/&lt;run id&gt;.parquet</code>. The reviewer view hides code;
 the full view shows every cell.</p>
 <p>{summary}</p>
+{history}
 <table>
 <thead><tr><th>experiment</th><th>status</th><th>duration</th><th>run id</th><th>backends</th>
 <th>headline</th><th>views</th></tr></thead>
@@ -193,8 +194,12 @@ def write_index(
     )
     if stale:
         summary += f" Stale (older than runs they read): {', '.join(stale)}."
+    history = ('<p><a href="history.html">History across commits</a>: each figure over commits, steps beyond the '
+               "noise marked (<code>labkit history</code>).</p>" if (Path(reports_dir) / "history.html").is_file()
+               else "")
     page = _PAGE.format(
-        summary=html.escape(summary), rows="\n".join(_row(r, stale.get(r.name, [])) for r in ordered),
+        summary=html.escape(summary), history=history,
+        rows="\n".join(_row(r, stale.get(r.name, [])) for r in ordered),
         written=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
     path = Path(reports_dir) / "index.html"
