@@ -16,13 +16,14 @@ from labkit.lab.app.baseline import BaselineStudents
 from labkit.lab.app.config import AppConfig
 from labkit.lab.app.metrics import metrics_json, prometheus_text
 from labkit.lab.app.optimized import OptimizedStudents
+from labkit.lab.app.shapes import MAX_LIMIT, MAX_OFFSET, STUDENT_ID_MAX
 from labkit.lab.app.stats import RequestStats
 from labkit.monitor import QueryMonitor
 
 __all__ = ["create_app", "API"]
 
 API = "/api/v1"
-_UNCOUNTED = ("/metrics", f"{API}/metrics")
+_UNCOUNTED = ("/metrics", f"{API}/metrics", "/openapi.json")
 
 
 class _Timing:
@@ -85,7 +86,7 @@ def create_app(config: AppConfig) -> FastAPI:
             await service.close()
 
     app = FastAPI(title=f"labkit demo service ({config.mode})", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+                  openapi_url="/openapi.json")
     app.add_middleware(_Timing, stats=stats)
     app.add_exception_handler(RequestValidationError, _invalid)
 
@@ -94,7 +95,7 @@ def create_app(config: AppConfig) -> FastAPI:
         return {"status": "ok", "mode": config.mode}
 
     @app.get(f"{API}/students/{{student_id}}")
-    async def student(student_id: int = Path(ge=1)) -> Any:
+    async def student(student_id: int = Path(ge=1, le=STUDENT_ID_MAX)) -> Any:
         found = await state["service"].student(student_id)
         return _not_found(student_id) if found is None else _answer(found)
 
@@ -102,13 +103,13 @@ def create_app(config: AppConfig) -> FastAPI:
     async def students(
         is_active: bool | None = None,
         level: Literal["beginner", "intermediate", "advanced"] | None = None,
-        limit: int = Query(20, ge=1, le=100),
-        offset: int = Query(0, ge=0, le=1_000_000),
+        limit: int = Query(20, ge=1, le=MAX_LIMIT),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> Any:
         return _answer(await state["service"].students(is_active, level, limit, offset))
 
     @app.get(f"{API}/students/{{student_id}}/learning-path")
-    async def learning_path(student_id: int = Path(ge=1)) -> Any:
+    async def learning_path(student_id: int = Path(ge=1, le=STUDENT_ID_MAX)) -> Any:
         found = await state["service"].learning_path(student_id)
         return _not_found(student_id) if found is None else _answer(found)
 
