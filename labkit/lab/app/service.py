@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,15 +15,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from labkit.lab.app.baseline import BaselineStudents
 from labkit.lab.app.config import AppConfig
+from labkit.lab.app.failures import FailureLog, classify
 from labkit.lab.app.metrics import metrics_json, prometheus_text
 from labkit.lab.app.optimized import OptimizedStudents
 from labkit.lab.app.shapes import MAX_LIMIT, MAX_OFFSET, STUDENT_ID_MAX
 from labkit.lab.app.stats import RequestStats
 from labkit.monitor import QueryMonitor
+from labkit.secrets import url_secrets
 
-__all__ = ["create_app", "API"]
+__all__ = ["create_app", "API", "LOGGER"]
 
 API = "/api/v1"
+LOGGER = logging.getLogger("labkit.lab.app")
 _UNCOUNTED = ("/metrics", f"{API}/metrics", "/openapi.json")
 
 
@@ -51,6 +55,38 @@ class _Timing:
             self.stats.record(status[0], time.perf_counter() - started)
 
 
+class _Failures:
+    """Pure ASGI middleware: an exception that escapes a route becomes a JSON error, logged by `FailureLog`.
+
+    The response is complete, so the keep-alive connection stays usable.
+    """
+
+    def __init__(self, app: ASGIApp, log: FailureLog) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = [False]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started[0] = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:
+            failure = classify(error)
+            self.log.record(failure, error)
+            if started[0]:  # too late for a status: let the server close the connection
+                raise
+            await JSONResponse(failure.body(), status_code=failure.status, headers=failure.headers())(
+                scope, receive, send)
+
+
 def _not_found(student_id: int) -> JSONResponse:
     return JSONResponse({"detail": f"student {student_id} not found", "student_id": student_id}, status_code=404)
 
@@ -73,21 +109,25 @@ def create_app(config: AppConfig) -> FastAPI:
     """The FastAPI application for `config.mode`; engines and cache are built when it starts."""
     stats = RequestStats()
     state: dict[str, Any] = {}
+    secrets = url_secrets(config.settings.database_url) + url_secrets(config.settings.redis_url)
+    failures = FailureLog(LOGGER, secrets=secrets)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         service = OptimizedStudents(config) if config.mode == "optimized" else BaselineStudents(config)
         monitor = QueryMonitor(config.settings).attach(service.engine)
-        state.update(service=service, monitor=monitor)
+        state.update(service=service, monitor=monitor, failures=failures)
         try:
             yield
         finally:
             monitor.detach_all()
+            failures.flush()
             await service.close()
 
     app = FastAPI(title=f"labkit demo service ({config.mode})", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json")
-    app.add_middleware(_Timing, stats=stats)
+    app.add_middleware(_Failures, log=failures)
+    app.add_middleware(_Timing, stats=stats)  # added last, so outermost: it times the error answers too
     app.add_exception_handler(RequestValidationError, _invalid)
 
     @app.get(f"{API}/health")
