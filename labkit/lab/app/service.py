@@ -18,6 +18,7 @@ from labkit.lab.app.config import AppConfig
 from labkit.lab.app.failures import FailureLog, classify
 from labkit.lab.app.metrics import metrics_json, prometheus_text
 from labkit.lab.app.optimized import OptimizedStudents
+from labkit.lab.app.readiness import log_startup, readiness
 from labkit.lab.app.shapes import MAX_LIMIT, MAX_OFFSET, STUDENT_ID_MAX
 from labkit.lab.app.stats import RequestStats
 from labkit.monitor import QueryMonitor
@@ -117,6 +118,8 @@ def create_app(config: AppConfig) -> FastAPI:
         service = OptimizedStudents(config) if config.mode == "optimized" else BaselineStudents(config)
         monitor = QueryMonitor(config.settings).attach(service.engine)
         state.update(service=service, monitor=monitor, failures=failures)
+        await log_startup(LOGGER, service, config.settings.database_url or "", config.settings.redis_url,
+                          config.mode, config.settings.connect_timeout)
         try:
             yield
         finally:
@@ -130,9 +133,17 @@ def create_app(config: AppConfig) -> FastAPI:
     app.add_middleware(_Timing, stats=stats)  # added last, so outermost: it times the error answers too
     app.add_exception_handler(RequestValidationError, _invalid)
 
-    @app.get(f"{API}/health")
+    @app.api_route(f"{API}/health", methods=["GET", "HEAD"])
     async def health() -> dict[str, Any]:
+        """Liveness: the process serves HTTP (says nothing of the database)."""
         return {"status": "ok", "mode": config.mode}
+
+    @app.api_route(f"{API}/ready", methods=["GET", "HEAD"])
+    async def ready() -> JSONResponse:
+        """Readiness: 200 when PostgreSQL answers, else 503; Redis and the breaker reported either way."""
+        ok, report = await readiness(state["service"], config.settings.connect_timeout)
+        headers = {} if ok else {"Retry-After": "1"}
+        return JSONResponse({**report, "mode": config.mode}, status_code=200 if ok else 503, headers=headers)
 
     @app.get(f"{API}/students/{{student_id}}")
     async def student(student_id: int = Path(ge=1, le=STUDENT_ID_MAX)) -> Any:
