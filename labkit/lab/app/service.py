@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from labkit.lab.app.baseline import BaselineStudents
 from labkit.lab.app.config import AppConfig
 from labkit.lab.app.failures import FailureLog, classify
-from labkit.lab.app.metrics import metrics_json, prometheus_text
+from labkit.lab.app.metrics import CacheWindow, metrics_json, prometheus_text
 from labkit.lab.app.optimized import OptimizedStudents
 from labkit.lab.app.readiness import log_startup, readiness
 from labkit.lab.app.shapes import MAX_LIMIT, MAX_OFFSET, STUDENT_ID_MAX
@@ -88,6 +89,23 @@ class _Failures:
                 scope, receive, send)
 
 
+async def _watch_cache(cache: Any, window: CacheWindow) -> None:
+    """Each second: snapshot the cache counters for the windowed hit rate, and log breaker transitions."""
+    if cache is None:
+        return
+    seen = (cache.breaker.opens, cache.breaker.closes)
+    while True:
+        m = cache.metrics()
+        hits = int(m["hits"])
+        window.sample(hits, hits + int(m["misses"]) + int(m["lookups_bypassed"]))
+        now = (m["breaker_opens"], m["breaker_closes"])
+        if now != seen:
+            LOGGER.warning("cache breaker %s (opened %d times, closed %d times so far; %d cache errors)",
+                           m["breaker"], now[0], now[1], m["errors"])
+            seen = now
+        await asyncio.sleep(1.0)
+
+
 def _not_found(student_id: int) -> JSONResponse:
     return JSONResponse({"detail": f"student {student_id} not found", "student_id": student_id}, status_code=404)
 
@@ -112,6 +130,7 @@ def create_app(config: AppConfig) -> FastAPI:
     state: dict[str, Any] = {}
     secrets = url_secrets(config.settings.database_url) + url_secrets(config.settings.redis_url)
     failures = FailureLog(LOGGER, secrets=secrets)
+    window = CacheWindow()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -120,9 +139,11 @@ def create_app(config: AppConfig) -> FastAPI:
         state.update(service=service, monitor=monitor, failures=failures)
         await log_startup(LOGGER, service, config.settings.database_url or "", config.settings.redis_url,
                           config.mode, config.settings.connect_timeout)
+        sampler = asyncio.create_task(_watch_cache(service.cache, window))
         try:
             yield
         finally:
+            sampler.cancel()
             monitor.detach_all()
             failures.flush()
             await service.close()
@@ -166,11 +187,11 @@ def create_app(config: AppConfig) -> FastAPI:
 
     @app.get(f"{API}/metrics")
     async def metrics() -> dict[str, Any]:
-        return metrics_json(config.mode, state["service"], state["monitor"], stats)
+        return metrics_json(config.mode, state["service"], state["monitor"], stats, window, failures.counts)
 
     @app.get("/metrics", response_class=PlainTextResponse)
     async def prometheus() -> PlainTextResponse:
-        payload = metrics_json(config.mode, state["service"], state["monitor"], stats)
+        payload = metrics_json(config.mode, state["service"], state["monitor"], stats, window, failures.counts)
         return PlainTextResponse(prometheus_text(payload), media_type="text/plain; version=0.0.4")
 
     return app

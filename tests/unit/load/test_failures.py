@@ -9,6 +9,7 @@ from sqlalchemy import exc as sa_exc
 
 from labkit.errors import DatabaseUnreachable, PoolExhausted
 from labkit.lab.app.failures import Failure, FailureLog, classify
+from labkit.lab.app.metrics import CacheWindow
 
 
 class _PgError(Exception):
@@ -51,3 +52,26 @@ def test_the_first_failure_of_a_kind_is_logged_and_the_rest_summed_per_interval(
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 3 and log.counts == {"unreachable": 250}
     assert "(99 more since the last line)" in lines[1] and "s3cret" not in "".join(lines)
+
+
+def test_the_recent_hit_rate_falls_to_zero_while_every_lookup_bypasses_the_cache() -> None:
+    now = [0.0]
+    window = CacheWindow(window_s=10, clock=lambda: now[0])
+    hits = lookups = 0
+    for second in range(30):
+        now[0] = float(second)
+        if second < 20:
+            hits, lookups = hits + 9, lookups + 10  # 90 % hits
+        else:
+            lookups += 10  # Redis is down: lookups bypass the cache
+        window.sample(hits, lookups)
+    assert window.hit_rate(hits, lookups) == 0.0
+    assert round(100 * hits / lookups) == 60  # what an all-time rate would still claim
+
+
+def test_no_lookup_in_the_window_is_no_hit_rate() -> None:
+    now = [0.0]
+    window = CacheWindow(window_s=10, clock=lambda: now[0])
+    window.sample(50, 60)
+    now[0] = 30.0
+    assert window.hit_rate(50, 60) is None
