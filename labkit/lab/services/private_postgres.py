@@ -42,13 +42,14 @@ def _pgserver() -> tuple[Path, str | None]:
 class PrivatePostgres:
     """A PostgreSQL server this process initialised and owns: stop, start, kill or lock it freely."""
 
-    def __init__(self, folder: Path, port: int, binaries: Path, user: str | None) -> None:
+    def __init__(self, folder: Path, port: int, binaries: Path, user: str | None, password: str | None = None) -> None:
         self.folder = folder
         self.pgdata = folder / "data"
         self.port = port
         self._bin = binaries
         self._user = user
-        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        self.password = password
+        self.url = f"postgresql://postgres{':' + password if password else ''}@127.0.0.1:{port}/postgres"
 
     def _run(self, program: str, *args: str, timeout: float = 60.0) -> None:
         command = [str(self._bin / program), *args]
@@ -68,9 +69,15 @@ class PrivatePostgres:
         return log.read_text(errors="replace")[-chars:] if log.is_file() else ""
 
     def init(self) -> PrivatePostgres:
-        """initdb with trust authentication (a second or two)."""
-        self._run("initdb", "-D", str(self.pgdata), "--auth=trust", "--encoding=utf8", "-U", "postgres",
-                  "--no-sync")
+        """initdb (a second or two): trust authentication, or scram-sha-256 when there is a password."""
+        auth = ["--auth=trust"]
+        if self.password:
+            pwfile = self.folder / "pwfile"
+            pwfile.write_text(self.password + "\n")
+            if self._user is not None:
+                shutil.chown(pwfile, self._user)
+            auth = ["--auth=scram-sha-256", f"--pwfile={pwfile}"]
+        self._run("initdb", "-D", str(self.pgdata), *auth, "--encoding=utf8", "-U", "postgres", "--no-sync")
         return self
 
     def start(self) -> PrivatePostgres:
@@ -120,8 +127,9 @@ class PrivatePostgres:
 
 
 @contextmanager
-def private_postgres() -> Iterator[PrivatePostgres]:
-    """Initialise and start a private PostgreSQL on a free port; stop and remove it on the way out."""
+def private_postgres(password: str | None = None) -> Iterator[PrivatePostgres]:
+    """Initialise and start a private PostgreSQL on a free port (checking `password` if given); stop and remove it
+    on the way out."""
     binaries, user = _pgserver()
     folder = Path(tempfile.mkdtemp(prefix="labkit-private-pg-"))
     if user is not None:
@@ -129,7 +137,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
         entry = pwd.getpwnam(user)
         os.chown(folder, entry.pw_uid, entry.pw_gid)
-    server = PrivatePostgres(folder, _free_port(), binaries, user)
+    server = PrivatePostgres(folder, _free_port(), binaries, user, password)
     try:
         server.init().start()
         yield server

@@ -88,8 +88,9 @@ def _start(config: Mapping[str, str | int], timeout: float) -> PrivateRedis:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5,
-                             retry=Retry(NoBackoff(), 0)) as client:
+            password = config.get("requirepass")
+            with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0),
+                             password=str(password) if password else None) as client:
                 client.ping()
             return server
         except redis.RedisError:
