@@ -236,6 +236,20 @@ async def test_the_async_path_names_row_column_and_type_too(async_engine: AsyncE
             await bulk_insert_async(session, Student, fresh)
 
 
+async def test_a_value_no_driver_can_bind_is_named_by_row_column_and_type_on_every_backend(
+    engine: Engine, async_engine: AsyncEngine
+) -> None:
+    records = students(1, 30)
+    records[11]["name"] = {"first": "Ada"}
+    expected = r"records\[11\] .*column 'name' \(VARCHAR\(120\)\) got dict \{'first': 'Ada'\}, expected str"
+    with pytest.raises(BulkWriteError, match=expected):
+        with unit_of_work(session_factory(engine)) as session:
+            bulk_insert(session, Student, records)
+    with pytest.raises(BulkWriteError, match=expected):
+        async with async_unit_of_work(async_session_factory(async_engine)) as session:
+            await bulk_insert_async(session, Student, records)
+
+
 def test_bulk_update_by_a_composite_key(engine: Engine) -> None:
     from labkit.lab.demo import Enrollment, demo_data, write_demo_data
 
