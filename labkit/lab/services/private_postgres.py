@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +24,8 @@ from labkit.lab.errors import ServiceError
 from labkit.lab.services.embedded import _free_port
 
 __all__ = ["PrivatePostgres", "private_postgres"]
+
+_STOP_SIGNALS = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}
 
 
 def _pgserver() -> tuple[Path, str | None]:
@@ -49,6 +53,7 @@ class PrivatePostgres:
         self._bin = binaries
         self._user = user
         self.password = password
+        self.process: subprocess.Popen[bytes] | None = None
         self.url = f"postgresql://postgres{':' + password if password else ''}@127.0.0.1:{port}/postgres"
 
     def _run(self, program: str, *args: str, timeout: float = 60.0) -> None:
@@ -80,17 +85,40 @@ class PrivatePostgres:
         self._run("initdb", "-D", str(self.pgdata), *auth, "--encoding=utf8", "-U", "postgres", "--no-sync")
         return self
 
-    def start(self) -> PrivatePostgres:
-        """Start the server and wait until it accepts connections."""
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c max_connections=200"
-        self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "30", "-o", options,
-                  "-l", str(self.folder / "postgres.log"), "start")
-        return self
+    def start(self, timeout: float = 30.0) -> PrivatePostgres:
+        """Start the postmaster as our child and wait until it accepts connections.
 
-    def stop(self, mode: str = "fast") -> None:
-        """Stop the server (`fast`: roll back open transactions; `immediate`: like a crash)."""
-        if self.running():
-            self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "30", "-m", mode, "stop")
+        A child, not a daemon (`pg_ctl start` would detach it): it shares our process group, so a
+        kernel or command killed with its group takes the server along instead of leaking it.
+        """
+        args = [str(self._bin / "postgres"), "-D", str(self.pgdata), "-h", "127.0.0.1", "-p", str(self.port),
+                "-k", str(self.folder), "-c", "fsync=off", "-c", "max_connections=200"]
+        log = open(self.folder / "postgres.log", "ab")  # the child keeps its own handle
+        try:
+            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, user=self._user)
+        finally:
+            log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                psycopg.connect(self.url, autocommit=True, connect_timeout=1).close()
+                return self
+            except psycopg.Error:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise ServiceError(f"private PostgreSQL did not start on 127.0.0.1:{self.port}:\n"
+                                       f"{self.log_tail()}") from None
+                time.sleep(0.05)  # polling for readiness, not waiting for time to pass
+
+    def stop(self, mode: str = "fast", timeout: float = 30.0) -> None:
+        """Stop the server: `smart` waits for clients, `fast` rolls back open transactions, `immediate` is a crash."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(_STOP_SIGNALS[mode])
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout)
 
     def restart(self, mode: str = "fast") -> None:
         """Stop, then start again on the same port and data."""
@@ -99,16 +127,7 @@ class PrivatePostgres:
 
     def pid(self) -> int | None:
         """The postmaster's process id, or None when it is not running."""
-        try:
-            first = (self.pgdata / "postmaster.pid").read_text().splitlines()[0]
-        except (OSError, IndexError):
-            return None
-        pid = int(first)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        return pid
+        return None if self.process is None or self.process.poll() is not None else self.process.pid
 
     def running(self) -> bool:
         """Whether the postmaster runs."""
