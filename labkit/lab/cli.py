@@ -198,7 +198,7 @@ def _cmd_services(args: argparse.Namespace, settings: Settings) -> int:
     width = max(len(row.state) for row in rows)
     for row in rows:
         print(f"{row.name:<11} {row.source:<9} {row.state:<{width}} {row.version or '':<18} {row.url}")
-        if row.problem and row.source == "given":
+        if row.problem and row.unusable:
             print(f"{'':<11} {row.problem}")
         if row.orphaned_from:
             print(f"{'':<11} left running by labkit pid {row.orphaned_from}, which is gone: the next command "

@@ -143,9 +143,9 @@ def probe(name: str, url: str, timeout: float) -> tuple[str, str | None, str | N
     try:
         return "running", _CHECKS[name](url, timeout), None
     except ServerUnreachable as exc:
-        problem = str(exc)
-    cause = _why(name, url, timeout)
-    return cause, None, problem
+        reason = str(exc).split("): ", 1)[-1]  # after "PostgreSQL at host:port is unreachable (url)"
+        problem = f"{exc.where}: {reason}"
+    return _why(name, url, timeout), None, problem
 
 
 def _why(name: str, url: str, timeout: float) -> str:
