@@ -35,8 +35,18 @@ def _run(fail_until: float, *, lost: int = 0, status: int = 503) -> pd.DataFrame
 def test_errors_during_the_fault_and_the_seconds_to_recover_after_it() -> None:
     row = fault_table(_run(fail_until=7.0)).iloc[0]
     assert (row["requests"], row["errors"], row["errors_by_status"]) == (20, 20, "503×20")
-    assert row["recovery_s"] == pytest.approx(0.91) and row["recovered"]  # the last failure, due 6.9 s, took 10 ms
+    assert row["recovery_s"] == pytest.approx(1.0) and row["recovered"]  # the bins from 7 s on are all good
     assert (row["hit_rate_before_pct"], row["hit_rate_after_pct"]) == (100.0, 40.0)
+
+
+def test_one_slow_request_is_noise_but_a_slow_half_second_is_not_recovered_yet() -> None:
+    frame = _run(fail_until=6.0)
+    lone = frame.index[(frame["kind"] == "latency") & (frame["t"].round(1) == 6.6)]
+    assert fault_table(frame.assign(value=frame["value"].where(~frame.index.isin(lone), 0.9))).iloc[0][
+        "recovery_s"] == 0.0
+    slow = frame.index[(frame["kind"] == "latency") & frame["t"].between(6.95, 7.45)]
+    row = fault_table(frame.assign(value=frame["value"].where(~frame.index.isin(slow), 0.9))).iloc[0]
+    assert row["recovery_s"] == pytest.approx(1.5) and row["errors_after"] == 0
 
 
 def test_a_service_that_fails_to_the_end_of_the_window_has_not_recovered() -> None:

@@ -1,8 +1,10 @@
 """What each fault did, from the saved rows of 09_faults: errors, latency, recovery, hit rate, data lost.
 
-A request is *bad* when it failed or took longer than `slow_factor` times the p99 of the calm before
-the fault (and at least `min_slow_s`). The service has *recovered* when the last bad request that
-finished after the fault ended has finished: recovery seconds run from the fault's end to then.
+Recovery is read from half-second bins of requests (by due time) after the fault's end: a bin is
+*bad* when a request in it failed or its median latency exceeds `slow_factor` times the median of
+the calm before the fault (and that median plus `slack_s`). The service has recovered at the start
+of the first bin from which every bin to the end of the window is good; a lone slow request on a
+busy machine does not count, a service still failing or still slow does.
 """
 
 from __future__ import annotations
@@ -35,7 +37,23 @@ def _errors_by_status(failed: pd.DataFrame) -> str:
     return ", ".join(f"{'no answer' if s == 0 else s}×{n}" for s, n in counts.items()) or "none"
 
 
-def fault_table(frame: pd.DataFrame, *, slow_factor: float = 3.0, min_slow_s: float = 0.05) -> pd.DataFrame:
+def _recovery(after: pd.DataFrame, end: float, until: float, slow_s: float, bin_s: float) -> float:
+    """Seconds from `end` to the start of the first bin after which every bin is good; NaN if the last is bad."""
+    edges = np.arange(end, until - 1e-9, bin_s)
+    good = []
+    for lo in edges:
+        own = after[(after["t"] >= lo) & (after["t"] < lo + bin_s)]
+        good.append(own.empty or (bool(own["ok"].astype(bool).all()) and float(own["value"].median()) <= slow_s))
+    if not good or not good[-1]:
+        return float("nan")
+    first = len(good)
+    while first > 0 and good[first - 1]:
+        first -= 1
+    return float(edges[first] - end) if first < len(edges) else float("nan")
+
+
+def fault_table(frame: pd.DataFrame, *, slow_factor: float = 3.0, slack_s: float = 0.02,
+                bin_s: float = 0.5) -> pd.DataFrame:
     """One row per fault and mode: requests, errors by status, p99 during the fault, recovery s, hit rates, lost."""
     lat = frame[(frame["kind"] == "latency") & (frame["phase"] == "sample")]
     cache = frame[frame["kind"] == "cache"]
@@ -44,22 +62,20 @@ def fault_table(frame: pd.DataFrame, *, slow_factor: float = 3.0, min_slow_s: fl
     for w in _windows(frame).itertuples():
         written = ledger[(ledger["t"] >= w.calm) & (ledger["t"] < w.until)]
         for mode, own in lat.groupby("mode", sort=True):
-            done = own["t"] + own["value"]
-            calm = own[(own["t"] >= w.calm) & (done < w.t)]
+            calm = own[(own["t"] >= w.calm) & (own["t"] + own["value"] < w.t)]
             during = own[(own["t"] >= w.t) & (own["t"] < w.t_end)]
-            after = own[(done > w.t_end) & (own["t"] < w.until)]
-            slow = max(min_slow_s, slow_factor * float(np.quantile(calm["value"], 0.99))) if len(calm) else min_slow_s
-            bad = after[~after["ok"].astype(bool) | (after["value"] > slow)]
-            last_bad = float((bad["t"] + bad["value"]).max()) if len(bad) else w.t_end
-            recovered = last_bad < w.until - 0.5  # quiet for the window's last half second at least
+            after = own[(own["t"] >= w.t_end) & (own["t"] < w.until)]
+            calm_median = float(calm["value"].median()) if len(calm) else 0.0
+            recovery = _recovery(after, w.t_end, w.until, max(slow_factor * calm_median, calm_median + slack_s),
+                                 bin_s)
             failed = during[~during["ok"].astype(bool)]
             rows.append({
                 "fault": w.fault, "label": w.label, "mode": mode, "requests": len(during), "errors": len(failed),
                 "errors_by_status": _errors_by_status(failed),
                 "p99_calm_ms": 1e3 * float(np.quantile(calm["value"], 0.99)) if len(calm) else np.nan,
                 "p99_fault_ms": 1e3 * float(np.quantile(during["value"], 0.99)) if len(during) else np.nan,
-                "recovery_s": max(0.0, last_bad - w.t_end) if recovered else np.nan,
-                "recovered": recovered,
+                "recovery_s": recovery, "recovered": not np.isnan(recovery),
+                "errors_after": int((~after["ok"].astype(bool)).sum()),
                 "hit_rate_before_pct": _hit_rate(cache, mode, w.calm, w.t),
                 "hit_rate_after_pct": _hit_rate(cache, mode, w.t_end, w.until),
                 "writes": len(written), "writes_lost": int((written["value"] == 0).sum()),
