@@ -47,7 +47,7 @@ def fault_timeline(bins: pd.DataFrame, windows: pd.DataFrame, *, title: str = "L
 def fault_bars(table: pd.DataFrame, column: str, *, ylabel: str, title: str) -> Figure:
     """One bar per fault and mode for `column` of a fault table (recovery seconds, p99 during the fault...)."""
     use_house_style()
-    pivot = table.pivot(index="label", columns="mode", values=column)
+    pivot = table.pivot(index="label", columns="mode", values=column).reindex(table["label"].unique())  # run order
     fig, ax = plt.subplots(figsize=(8.0, 3.8))
     width = 0.8 / max(1, len(pivot.columns))
     for i, mode in enumerate(pivot.columns):
