@@ -111,6 +111,18 @@ class FailureLog:
         with_trace = failure.kind == "internal" and error is not None  # a bug: its traceback, once per interval
         self.logger.warning(message, exc_info=error if with_trace else None)
 
+    def flush_due(self) -> None:
+        """Log the untold failures of each kind whose interval has passed (an outage that ended says how it ended)."""
+        now = self.clock()
+        with self._lock:
+            due = {kind: n for kind, n in self._suppressed.items()
+                   if n and now - self._window_start.get(kind, now) >= self.interval_s}
+            for kind in due:
+                self._suppressed.pop(kind)
+                self._window_start[kind] = now
+        for kind, count in due.items():
+            self.logger.warning("%d more %s failures in the last %.0f s", count, kind, self.interval_s)
+
     def flush(self) -> None:
         """Log the counts not logged yet (at shutdown)."""
         with self._lock:

@@ -89,20 +89,21 @@ class _Failures:
                 scope, receive, send)
 
 
-async def _watch_cache(cache: Any, window: CacheWindow) -> None:
-    """Each second: snapshot the cache counters for the windowed hit rate, and log breaker transitions."""
-    if cache is None:
-        return
-    seen = (cache.breaker.opens, cache.breaker.closes)
+async def _every_second(cache: Any, window: CacheWindow, failures: FailureLog) -> None:
+    """Each second: snapshot the cache counters for the windowed hit rate, log breaker transitions and the
+    failure summaries that are due."""
+    seen = (cache.breaker.opens, cache.breaker.closes) if cache is not None else (0, 0)
     while True:
-        m = cache.metrics()
-        hits = int(m["hits"])
-        window.sample(hits, hits + int(m["misses"]) + int(m["lookups_bypassed"]))
-        now = (m["breaker_opens"], m["breaker_closes"])
-        if now != seen:
-            LOGGER.warning("cache breaker %s (opened %d times, closed %d times so far; %d cache errors)",
-                           m["breaker"], now[0], now[1], m["errors"])
-            seen = now
+        failures.flush_due()
+        if cache is not None:
+            m = cache.metrics()
+            hits = int(m["hits"])
+            window.sample(hits, hits + int(m["misses"]) + int(m["lookups_bypassed"]))
+            now = (m["breaker_opens"], m["breaker_closes"])
+            if now != seen:
+                LOGGER.warning("cache breaker %s (opened %d times, closed %d times so far; %d cache errors)",
+                               m["breaker"], now[0], now[1], m["errors"])
+                seen = now
         await asyncio.sleep(1.0)
 
 
@@ -139,7 +140,7 @@ def create_app(config: AppConfig) -> FastAPI:
         state.update(service=service, monitor=monitor, failures=failures)
         await log_startup(LOGGER, service, config.settings.database_url or "", config.settings.redis_url,
                           config.mode, config.settings.connect_timeout)
-        sampler = asyncio.create_task(_watch_cache(service.cache, window))
+        sampler = asyncio.create_task(_every_second(service.cache, window, failures))
         try:
             yield
         finally:

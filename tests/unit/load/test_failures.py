@@ -54,6 +54,23 @@ def test_the_first_failure_of_a_kind_is_logged_and_the_rest_summed_per_interval(
     assert "(99 more since the last line)" in lines[1] and "s3cret" not in "".join(lines)
 
 
+def test_an_outage_that_ended_has_its_last_count_logged_once_its_interval_passed(
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [0.0]
+    log = FailureLog(logging.getLogger("test.failures.due"), interval_s=10, clock=lambda: now[0])
+    failure = Failure(503, "pool_exhausted", "no connection became free", 1)
+    with caplog.at_level(logging.WARNING, logger="test.failures.due"):
+        for _ in range(5):
+            log.record(failure)
+        now[0] = 9.0
+        log.flush_due()  # not yet
+        now[0] = 10.0
+        log.flush_due()
+        log.flush_due()  # told already
+    assert [r.getMessage() for r in caplog.records][1:] == ["4 more pool_exhausted failures in the last 10 s"]
+
+
 def test_the_recent_hit_rate_falls_to_zero_while_every_lookup_bypasses_the_cache() -> None:
     now = [0.0]
     window = CacheWindow(window_s=10, clock=lambda: now[0])
