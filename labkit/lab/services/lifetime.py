@@ -30,6 +30,8 @@ class Interrupted(KeyboardInterrupt):
 
 
 def _raise(signum: int, _frame: FrameType | None) -> None:
+    for other in _SIGNALS:  # once is enough: a second SIGTERM must not cut the cleanup short (SIGKILL still can)
+        signal.signal(other, signal.SIG_IGN)
     raise Interrupted(signum)
 
 
