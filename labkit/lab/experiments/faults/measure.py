@@ -278,5 +278,4 @@ def run_and_save(lab: Experiment, plan: FaultPlan, *, progress: Callable[[str], 
     frame, versions = run_faults(plan, progress=progress)
     lab.run.add_frame(frame)
     lab.run.metadata.setdefault("server_versions", {}).update(versions)
-    saved = lab.save()
-    return lab.save(headline=headline(fault_table(saved.frame)))
+    return lab.save(headline=lambda run: headline(fault_table(run.frame)))
