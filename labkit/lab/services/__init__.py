@@ -18,16 +18,19 @@ from labkit.lab.services.embedded import (
     up,
     version_of,
 )
+from labkit.lab.services.redis_cluster import LocalCluster, redis_cluster
 
 __all__ = [
     "BACKENDS",
     "Endpoints",
+    "LocalCluster",
     "ServiceStatus",
     "check_postgres",
     "check_redis",
     "down",
     "endpoint",
     "postgres_url",
+    "redis_cluster",
     "redis_url",
     "resolve",
     "running_embedded",
