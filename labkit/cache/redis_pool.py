@@ -16,6 +16,7 @@ from typing import Any
 
 from redis.asyncio.connection import AbstractConnection as AsyncConnection
 from redis.asyncio.connection import ConnectionPool as AsyncConnectionPool
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.connection import AbstractConnection as Connection
 from redis.connection import ConnectionPool
@@ -135,6 +136,7 @@ class AsyncRedisPool:
     """At most `max_connections` redis-py asyncio connections, owned by one event loop at a time."""
 
     def __init__(self, url: str, options: dict[str, Any], wait_s: float) -> None:
+        options = {**options, "retry": AsyncRetry(NoBackoff(), 0)}  # an asyncio client wants its own Retry
         template = AsyncConnectionPool.from_url(url, **options)
         self.connection_class: type[AsyncConnection] = template.connection_class
         self.connection_kwargs = dict(template.connection_kwargs)

@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from labkit.cache._sync.backend import Backend
+from labkit.cache._sync.cluster import RedisClusterBackend
 from labkit.cache._sync.memory import MemoryBackend
 from labkit.cache._sync.redis import RedisBackend
 from labkit.cache.base import CORRUPT, MISS, UNAVAILABLE, CacheBase
+from labkit.cache.cluster_map import is_cluster_url
 from labkit.cache.serializer import dumps
 from labkit.errors import CacheUnavailable
 from labkit.settings import Settings
@@ -36,17 +38,22 @@ class Cache(CacheBase[Backend]):
 
     @classmethod
     def from_settings(cls: type[_C], settings: Settings, **options: Any) -> _C:
-        """A Redis cache built from `settings` (URL, pool size, timeouts, TTL, key prefix)."""
+        """A Redis cache built from `settings` (URL, pool size, timeouts, TTL, key prefix); a
+        `redis+cluster://` URL gives a Redis Cluster cache."""
         options.setdefault("key_prefix", settings.cache_key_prefix)
         options.setdefault("default_ttl", settings.cache_default_ttl)
+        if is_cluster_url(settings.redis_url):
+            return cls(RedisClusterBackend.from_settings(settings), **options)
         return cls(RedisBackend.from_settings(settings), **options)
 
     @classmethod
     def from_url(cls: type[_C], url: str, *, max_connections: int = 50, socket_timeout: float = 0.5,
                  connect_timeout: float = 0.5, **options: Any) -> _C:
-        """A Redis cache on `url`."""
-        backend = RedisBackend(url, max_connections=max_connections,
-                                    socket_timeout=socket_timeout, connect_timeout=connect_timeout)
+        """A Redis cache on `url`: `redis://host:port/db` for one server, or
+        `redis+cluster://host:port[,host:port...]` for a Redis Cluster (any nodes; the rest are found)."""
+        kind = RedisClusterBackend if is_cluster_url(url) else RedisBackend
+        backend = kind(url, max_connections=max_connections,
+                       socket_timeout=socket_timeout, connect_timeout=connect_timeout)
         return cls(backend, **options)
 
     @classmethod

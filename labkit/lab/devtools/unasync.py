@@ -44,6 +44,8 @@ REPLACEMENTS = {
     "AsyncMemoryBackend": "MemoryBackend",
     "AsyncRedisBackend": "RedisBackend",
     "AsyncRedisPool": "RedisPool",
+    "AsyncRedisClusterBackend": "RedisClusterBackend",
+    "AsyncClusterMap": "ClusterMap",
     "AsyncSingleFlight": "SingleFlight",
 }
 _HEADER = "# Generated from labkit/cache/_async/{name} by `make unasync`: do not edit.\n"

@@ -125,6 +125,26 @@ class LocalCluster:
                 raise ServiceError(f"Redis Cluster in {self.folder} not healthy after {timeout:.0f} s")
             time.sleep(0.05)
 
+    def wait_replicated(self, timeout: float = 30.0) -> None:
+        """Wait until every live replica has every write its master had when this was called."""
+        targets: dict[int, int] = {}
+        for node in self.alive_nodes():
+            with node.client() as client:
+                info = client.info("replication")
+            if info["role"] == "master":
+                targets[node.port] = int(info["master_repl_offset"])
+        deadline = time.monotonic() + timeout
+        for node in self.alive_nodes():
+            while True:
+                with node.client() as client:
+                    info = client.info("replication")
+                if info["role"] != "slave" or int(info.get("slave_repl_offset", -1)) >= targets.get(
+                        int(info["master_port"]), 0):
+                    break
+                if time.monotonic() > deadline:
+                    raise ServiceError(f"replica {node.address} still behind its master after {timeout:.0f} s")
+                time.sleep(0.01)
+
     def _healthy(self) -> bool:
         live = {n.port for n in self.alive_nodes()}
         try:
