@@ -14,6 +14,7 @@ hash tag (`{user:42}`) share a slot, and then the single-node Lua scripts run as
 
 from __future__ import annotations
 
+from binascii import crc_hqx
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,10 +33,35 @@ __all__ = ["AsyncRedisClusterBackend", "CLUSTER_ERRORS"]
 CLUSTER_ERRORS: tuple[type[BaseException], ...] = (*BACKEND_ERRORS, RedisClusterException)
 _REDIRECTS = 5  # MOVED/ASK hops followed for one command before giving up
 _ASKING = resp.pack(b"ASKING")
+_GET = b"*2\r\n$3\r\nGET\r\n$%d\r\n%b\r\n"
+_SLOT_MASK = SLOTS - 1  # a key without "{" hashes whole: its slot is its CRC16 modulo 16384
 
 
 def _address(host: str, port: int) -> str:
     return f"{host}:{port}"
+
+
+async def _read(conn: Any, n: int) -> list[Any]:
+    """`n` replies in order, error replies as exceptions (not raised).
+
+    Each wait for bytes goes through redis-py's `read_response` (its timeout, its errors); the
+    replies already received are then taken straight from the hiredis reader, without a call
+    into redis-py per reply.
+    """
+    out: list[Any] = []
+    reader = getattr(conn._parser, "_reader", None)  # hiredis; None with the pure-Python parser
+    while len(out) < n:
+        try:
+            out.append(await conn.read_response())
+        except ResponseError as exc:
+            out.append(exc)
+        if reader is not None:
+            while len(out) < n:
+                reply = reader.gets()
+                if reply is False:  # hiredis: not enough data yet
+                    break
+                out.append(reply)
+    return out
 
 
 def _hash_tag_in(head: str) -> bool:
@@ -172,14 +198,19 @@ class AsyncRedisClusterBackend:
 
     # -- one buffer per node ----------------------------------------------------------------
 
-    async def _batch(self, slots: Sequence[int], commands: Sequence[bytes]) -> list[Any]:
-        """One reply per command (error replies as exceptions), each command sent to the node of
-        its slot: one buffer per node, every buffer written before any reply is read."""
+    async def _batch(self, keys: Sequence[bytes], commands: Sequence[bytes] | None = None
+                     ) -> tuple[list[Any], list[int]]:
+        """Send each command to the node of its key (GET of each key when `commands` is None): one
+        buffer per node, every buffer written before any reply is read. The replies in order,
+        error replies as exceptions, and the indexes of those errors."""
         if self.map.stale and (self.map.due() or not self._routed):
             await self._refresh()
         route = self._route
         groups: dict[AsyncRedisPool, list[int]] = {}
-        for i, slot in enumerate(slots):
+        slots = []
+        for i, key in enumerate(keys):
+            slot = crc_hqx(key, 0) & _SLOT_MASK if b"{" not in key else key_slot(key)
+            slots.append(slot)
             pool = route[slot]
             if pool is None:
                 pool = await self._node(slot)  # raises: no node known
@@ -188,21 +219,23 @@ class AsyncRedisClusterBackend:
                 groups[pool] = [i]
             else:
                 group.append(i)
-        out: list[Any] = [None] * len(commands)
+        out: list[Any] = [None] * len(keys)
         pending: list[tuple[AsyncRedisPool, Any, list[int]]] = []
         try:
             for pool, indexes in groups.items():
                 conn, _ = await pool.acquire()
                 pending.append((pool, conn, indexes))
-                if pool.send(conn, b"".join([commands[i] for i in indexes])):
+                if commands is None:
+                    buffer = b"".join([_GET % (len(keys[i]), keys[i]) for i in indexes])
+                else:
+                    buffer = b"".join([commands[i] for i in indexes])
+                if pool.send(conn, buffer):
                     await pool.flush(conn)
             while pending:
                 pool, conn, indexes = pending[-1]
-                for i in indexes:
-                    try:
-                        out[i] = await conn.read_response()
-                    except ResponseError as exc:
-                        out[i] = exc
+                replies = await _read(conn, len(indexes))
+                for i, reply in zip(indexes, replies):
+                    out[i] = reply
                 pending.pop()
                 pool.release(conn)
         except BaseException:  # a dead node, a timeout, cancellation: unread replies spoil the rest
@@ -210,22 +243,23 @@ class AsyncRedisClusterBackend:
                 await pool.discard(conn)
             self.map.stale = True
             raise
-        for i, reply in enumerate(out):
-            if isinstance(reply, AskError):  # MOVED too: a slot that changed node since the map
+        errors = [i for i, reply in enumerate(out) if isinstance(reply, ResponseError)]
+        for i in errors:
+            if isinstance(out[i], AskError):  # MOVED too: a slot that changed node since the map
                 try:
-                    out[i] = await self._call(slots[i], commands[i])
+                    out[i] = await self._call(slots[i], resp.pack_get(keys[i]) if commands is None else commands[i])
                 except ResponseError as exc:
                     out[i] = exc
-        return out
+        return out, [i for i in errors if isinstance(out[i], ResponseError)]
 
     async def _scripts(self, script: resp.Script, calls: Sequence[tuple[bytes, Sequence[bytes]]]) -> list[Any]:
         """Run `script` once per (key, args), each on the node of its key, batched per node."""
-        slots = [key_slot(key) for key, _ in calls]
-        out = await self._batch(slots, [script.evalsha([key], args) for key, args in calls])
-        missing = [i for i, reply in enumerate(out) if isinstance(reply, NoScriptError)]
+        keys = [key for key, _ in calls]
+        out, errors = await self._batch(keys, [script.evalsha([key], args) for key, args in calls])
+        missing = [i for i in errors if isinstance(out[i], NoScriptError)]
         if missing:
-            loaded = await self._batch([slots[i] for i in missing],
-                                       [script.eval([calls[i][0]], calls[i][1]) for i in missing])
+            loaded, _ = await self._batch([keys[i] for i in missing],
+                                          [script.eval([keys[i]], calls[i][1]) for i in missing])
             for i, reply in zip(missing, loaded):
                 out[i] = reply
         return out
@@ -247,13 +281,11 @@ class AsyncRedisClusterBackend:
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         """The bytes under each key (None where missing or of another type), one buffer per node."""
-        encoded = [k.encode() for k in keys]
-        replies = await self._batch([key_slot(k) for k in encoded], [resp.pack_get(k) for k in encoded])
-        for i, reply in enumerate(replies):
-            if isinstance(reply, ResponseError):
-                if not str(reply).startswith("WRONGTYPE"):  # MGET reads another type as missing too
-                    raise reply
-                replies[i] = None
+        replies, errors = await self._batch([k.encode() for k in keys])
+        for i in errors:
+            if not str(replies[i]).startswith("WRONGTYPE"):  # MGET reads another type as missing too
+                raise replies[i]
+            replies[i] = None
         return replies
 
     async def set(self, key: str, data: bytes, ttl_ms: int) -> None:
@@ -265,8 +297,9 @@ class AsyncRedisClusterBackend:
         """Write every (key, data, ttl_ms), one buffer per node, each key with its own TTL."""
         if items:
             encoded = [(k.encode(), d, t) for k, d, t in items]
-            self._raise_first(await self._batch([key_slot(k) for k, _, _ in encoded],
-                                                [resp.pack_set_px(k, d, t) for k, d, t in encoded]))
+            replies, _ = await self._batch([k for k, _, _ in encoded],
+                                           [resp.pack_set_px(k, d, t) for k, d, t in encoded])
+            self._raise_first(replies)
 
     async def set_tagged(self, key: str, data: bytes, ttl_ms: int, tag_keys: Sequence[str]) -> None:
         """Write `data` and add `key` to each tag set: atomically when all share a slot, else tags first."""
@@ -295,7 +328,7 @@ class AsyncRedisClusterBackend:
         if not keys:
             return 0
         encoded = [k.encode() for k in keys]
-        replies = await self._batch([key_slot(k) for k in encoded], [resp.pack(b"DEL", k) for k in encoded])
+        replies, _ = await self._batch(encoded, [resp.pack(b"DEL", k) for k in encoded])
         return sum(int(r) for r in self._raise_first(replies))
 
     async def exists(self, key: str) -> bool:
@@ -336,7 +369,7 @@ class AsyncRedisClusterBackend:
         members = list(dict.fromkeys(m for found in popped for m in found))
         if not members:
             return 0
-        replies = await self._batch([key_slot(m) for m in members], [resp.pack(b"DEL", m) for m in members])
+        replies, _ = await self._batch(members, [resp.pack(b"DEL", m) for m in members])
         return sum(int(r) for r in self._raise_first(replies))
 
     async def close(self) -> None:
