@@ -14,7 +14,6 @@ hash tag (`{user:42}`) share a slot, and then the single-node Lua scripts run as
 
 from __future__ import annotations
 
-from binascii import crc_hqx
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,35 +32,12 @@ __all__ = ["AsyncRedisClusterBackend", "CLUSTER_ERRORS"]
 CLUSTER_ERRORS: tuple[type[BaseException], ...] = (*BACKEND_ERRORS, RedisClusterException)
 _REDIRECTS = 5  # MOVED/ASK hops followed for one command before giving up
 _ASKING = resp.pack(b"ASKING")
-_GET = b"*2\r\n$3\r\nGET\r\n$%d\r\n%b\r\n"
-_SLOT_MASK = SLOTS - 1  # a key without "{" hashes whole: its slot is its CRC16 modulo 16384
+_REMEMBERED_KEYS = 4096  # keys whose slot and packed GET are kept (forgotten all at once when full)
+_PLAIN = {bytes, int, list, type(None)}  # replies that are not errors
 
 
 def _address(host: str, port: int) -> str:
     return f"{host}:{port}"
-
-
-async def _read(conn: Any, n: int) -> list[Any]:
-    """`n` replies in order, error replies as exceptions (not raised).
-
-    Each wait for bytes goes through redis-py's `read_response` (its timeout, its errors); the
-    replies already received are then taken straight from the hiredis reader, without a call
-    into redis-py per reply.
-    """
-    out: list[Any] = []
-    reader = getattr(conn._parser, "_reader", None)  # hiredis; None with the pure-Python parser
-    while len(out) < n:
-        try:
-            out.append(await conn.read_response())
-        except ResponseError as exc:
-            out.append(exc)
-        if reader is not None:
-            while len(out) < n:
-                reply = reader.gets()
-                if reply is False:  # hiredis: not enough data yet
-                    break
-                out.append(reply)
-    return out
 
 
 def _hash_tag_in(head: str) -> bool:
@@ -95,6 +71,7 @@ class AsyncRedisClusterBackend:
         self._pools: dict[str, AsyncRedisPool] = {}
         self._route: list[AsyncRedisPool | None] = [None] * SLOTS
         self._routed = 0  # the map's `refreshes` that `_route` follows
+        self._gets: dict[str, tuple[int, bytes]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AsyncRedisClusterBackend:
@@ -198,42 +175,39 @@ class AsyncRedisClusterBackend:
 
     # -- one buffer per node ----------------------------------------------------------------
 
-    async def _batch(self, keys: Sequence[bytes], commands: Sequence[bytes] | None = None
-                     ) -> tuple[list[Any], list[int]]:
-        """Send each command to the node of its key (GET of each key when `commands` is None): one
-        buffer per node, every buffer written before any reply is read. The replies in order,
-        error replies as exceptions, and the indexes of those errors."""
+    async def _batch(self, keys: Sequence[bytes], commands: Sequence[bytes]) -> tuple[list[Any], list[int]]:
+        """Send each command to the node of its key: one buffer per node, every buffer written
+        before any reply is read. The replies in order (errors as exceptions) and the error indexes."""
         if self.map.stale and (self.map.due() or not self._routed):
             await self._refresh()
         route = self._route
-        groups: dict[AsyncRedisPool, list[int]] = {}
-        slots = []
-        for i, key in enumerate(keys):
-            slot = crc_hqx(key, 0) & _SLOT_MASK if b"{" not in key else key_slot(key)
-            slots.append(slot)
-            pool = route[slot]
-            if pool is None:
-                pool = await self._node(slot)  # raises: no node known
+        slots = [key_slot(key) for key in keys]
+        groups: dict[AsyncRedisPool, tuple[list[int], list[bytes]]] = {}
+        for i, slot in enumerate(slots):
+            pool = route[slot] or await self._node(slot)  # _node raises: no node known
             group = groups.get(pool)
             if group is None:
-                groups[pool] = [i]
+                groups[pool] = ([i], [commands[i]])
             else:
-                group.append(i)
-        out: list[Any] = [None] * len(keys)
+                group[0].append(i)
+                group[1].append(commands[i])
+        out = await self._exchange(groups, len(keys))
+        return out, await self._redirected(out, list(zip(slots, commands)))
+
+    async def _exchange(self, groups: dict[AsyncRedisPool, tuple[list[int], list[bytes]]], n: int) -> list[Any]:
+        """Write each node its commands in one buffer, all before reading; then read every reply
+        into its place (errors as exceptions, not raised)."""
+        out: list[Any] = [None] * n
         pending: list[tuple[AsyncRedisPool, Any, list[int]]] = []
         try:
-            for pool, indexes in groups.items():
+            for pool, (indexes, commands) in groups.items():
                 conn, _ = await pool.acquire()
                 pending.append((pool, conn, indexes))
-                if commands is None:
-                    buffer = b"".join([_GET % (len(keys[i]), keys[i]) for i in indexes])
-                else:
-                    buffer = b"".join([commands[i] for i in indexes])
-                if pool.send(conn, buffer):
+                if pool.send(conn, b"".join(commands)):
                     await pool.flush(conn)
             while pending:
                 pool, conn, indexes = pending[-1]
-                replies = await _read(conn, len(indexes))
+                replies = await pool.read_replies(conn, len(indexes))
                 for i, reply in zip(indexes, replies):
                     out[i] = reply
                 pending.pop()
@@ -243,14 +217,30 @@ class AsyncRedisClusterBackend:
                 await pool.discard(conn)
             self.map.stale = True
             raise
+        return out
+
+    async def _redirected(self, out: list[Any], routes: Sequence[tuple[int, bytes]]) -> list[int]:
+        """Send again, one by one, the (slot, command) whose slot moved (MOVED, ASK); the error
+        indexes left."""
+        if set(map(type, out)) <= _PLAIN:
+            return []
         errors = [i for i, reply in enumerate(out) if isinstance(reply, ResponseError)]
         for i in errors:
             if isinstance(out[i], AskError):  # MOVED too: a slot that changed node since the map
                 try:
-                    out[i] = await self._call(slots[i], resp.pack_get(keys[i]) if commands is None else commands[i])
+                    out[i] = await self._call(*routes[i])
                 except ResponseError as exc:
                     out[i] = exc
-        return out, [i for i in errors if isinstance(out[i], ResponseError)]
+        return [i for i in errors if isinstance(out[i], ResponseError)]
+
+    def _get_route(self, key: str) -> tuple[int, bytes]:
+        """(slot, packed GET) of `key`, remembered for the hot keys: neither ever changes."""
+        kb = key.encode()
+        known = self._gets
+        if len(known) >= _REMEMBERED_KEYS:
+            known.clear()
+        route = known[key] = (key_slot(kb), resp.pack_get(kb))
+        return route
 
     async def _scripts(self, script: resp.Script, calls: Sequence[tuple[bytes, Sequence[bytes]]]) -> list[Any]:
         """Run `script` once per (key, args), each on the node of its key, batched per node."""
@@ -281,7 +271,21 @@ class AsyncRedisClusterBackend:
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         """The bytes under each key (None where missing or of another type), one buffer per node."""
-        replies, errors = await self._batch([k.encode() for k in keys])
+        if self.map.stale and (self.map.due() or not self._routed):
+            await self._refresh()
+        route, known = self._route, self._gets
+        routes = [known.get(k) or self._get_route(k) for k in keys]
+        groups: dict[AsyncRedisPool, tuple[list[int], list[bytes]]] = {}
+        for i, (slot, command) in enumerate(routes):
+            pool = route[slot] or await self._node(slot)  # _node raises: no node known
+            group = groups.get(pool)
+            if group is None:
+                groups[pool] = ([i], [command])
+            else:
+                group[0].append(i)
+                group[1].append(command)
+        replies = await self._exchange(groups, len(routes))
+        errors = await self._redirected(replies, routes)
         for i in errors:
             if not str(replies[i]).startswith("WRONGTYPE"):  # MGET reads another type as missing too
                 raise replies[i]

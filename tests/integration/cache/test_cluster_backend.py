@@ -65,6 +65,16 @@ async def test_async_get_many_across_slots_writes_one_buffer_to_each_node(
         assert sorted(sends.values()) == [1, 1, 1]
 
 
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_batch_too_big_for_one_read_comes_back_whole(local_cluster, prefix, mode, aw) -> None:
+    cls = AsyncCache if mode == "async" else Cache
+    cache = cls.from_url(local_cluster.url, key_prefix=prefix)
+    values = {f"big{i}": "x" * 20_000 + str(i) for i in range(100)}  # 2 MB: many reads per node
+    await aw(cache.set_many(values, ttl=60))
+    assert await aw(cache.get_many(list(values))) == values
+    await aw(cache.close())
+
+
 def test_a_wrong_route_is_corrected_by_the_moved_reply_and_remembered(cache: Cache) -> None:
     cache.set("k", "v")
     backend = cache.backend
