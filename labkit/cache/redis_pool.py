@@ -230,18 +230,15 @@ class AsyncRedisPool:
         await conn._writer.drain()  # type: ignore[union-attr]
 
     async def read_replies(self, conn: AsyncConnection, n: int) -> list[Any]:
-        """`n` replies in order, error replies as exceptions (not raised). Each wait for bytes goes
-        through redis-py's `read_response` (its timeout); replies already received are then taken
-        straight from the hiredis reader."""
+        """`n` replies in order, error replies as exceptions (not raised), taken straight from the
+        hiredis reader. Bytes already received are fed to it at once; a wait for more goes through
+        redis-py's `read_response` and its timeout."""
+        parser: Any = conn._parser
+        reader = getattr(parser, "_reader", None)
+        stream = getattr(parser, "_stream", None)
         out: list[Any] = []
-        reader = getattr(conn._parser, "_reader", None)  # None with the pure-Python parser
         append, missing = out.append, n
         while missing:
-            try:
-                append(await conn.read_response())
-            except ResponseError as exc:
-                append(exc)
-            missing -= 1
             if reader is not None:
                 gets = reader.gets
                 while missing:
@@ -250,6 +247,16 @@ class AsyncRedisPool:
                         break
                     append(reply)
                     missing -= 1
+                if not missing:
+                    break
+                if stream is not None and getattr(stream, "_buffer", None):  # received: no wait
+                    await parser.read_from_socket()
+                    continue
+            try:
+                append(await conn.read_response())
+            except ResponseError as exc:
+                append(exc)
+            missing -= 1
         return out
 
     def _wake(self) -> None:
