@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from labkit.cache._sync.backend import Backend
 from labkit.cache._sync.cluster import RedisClusterBackend
 from labkit.cache._sync.memory import MemoryBackend
+from labkit.cache._sync.near import NearCacheBackend
 from labkit.cache._sync.redis import RedisBackend
 from labkit.cache.base import CORRUPT, MISS, UNAVAILABLE, CacheBase
 from labkit.cache.cluster_map import is_cluster_url
 from labkit.cache.serializer import dumps
-from labkit.errors import CacheUnavailable
+from labkit.errors import CacheArgumentError, CacheUnavailable
 from labkit.settings import Settings
 
 if TYPE_CHECKING:
@@ -48,12 +49,27 @@ class Cache(CacheBase[Backend]):
 
     @classmethod
     def from_url(cls: type[_C], url: str, *, max_connections: int = 50, socket_timeout: float = 0.5,
-                 connect_timeout: float = 0.5, **options: Any) -> _C:
+                 connect_timeout: float = 0.5, near_entries: int = 0, near_ttl: float = 5.0,
+                 **options: Any) -> _C:
         """A Redis cache on `url`: `redis://host:port/db` for one server, or
-        `redis+cluster://host:port[,host:port...]` for a Redis Cluster (any nodes; the rest are found)."""
-        kind = RedisClusterBackend if is_cluster_url(url) else RedisBackend
-        backend = kind(url, max_connections=max_connections,
-                       socket_timeout=socket_timeout, connect_timeout=connect_timeout)
+        `redis+cluster://host:port[,host:port...]` for a Redis Cluster (any nodes; the rest are found).
+
+        `near_entries > 0` puts a near cache of that many entries in front (one server only):
+        reads served from process memory, invalidated by Redis, each kept at most `near_ttl` s.
+        """
+        timeouts: dict[str, Any] = {"max_connections": max_connections, "socket_timeout": socket_timeout,
+                                    "connect_timeout": connect_timeout}
+        backend: Backend
+        if near_entries:
+            if is_cluster_url(url):
+                raise CacheArgumentError("the near cache works on one Redis server; give a redis:// URL")
+            prefix = str(options.get("key_prefix", "labkit")) + ":"
+            backend = NearCacheBackend(url, prefixes=(prefix,), max_entries=near_entries,
+                                            local_ttl=near_ttl, **timeouts)
+        elif is_cluster_url(url):
+            backend = RedisClusterBackend(url, **timeouts)
+        else:
+            backend = RedisBackend(url, **timeouts)
         return cls(backend, **options)
 
     @classmethod

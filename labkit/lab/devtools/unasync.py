@@ -46,6 +46,8 @@ REPLACEMENTS = {
     "AsyncRedisPool": "RedisPool",
     "AsyncRedisClusterBackend": "RedisClusterBackend",
     "AsyncClusterMap": "ClusterMap",
+    "AsyncNearCacheBackend": "NearCacheBackend",
+    "AsyncInvalidationListener": "InvalidationListener",
     "AsyncSingleFlight": "SingleFlight",
 }
 _HEADER = "# Generated from labkit/cache/_async/{name} by `make unasync`: do not edit.\n"
