@@ -1,4 +1,5 @@
-"""Near cache speed: a hit served from process memory against a raw redis-py GET + decode, same run.
+"""Near cache speed: a hit served from process memory against a raw redis-py GET + decode, same run,
+and the staleness window (another client's write to the local copy being dropped), p50/p99.
 
 The suite starts a redis-server of the lab's own binary, so the near cache's tracking connection
 (RESP3 CLIENT TRACKING, Redis 6+) touches nobody else's server. redis-py's own client-side cache
@@ -18,6 +19,7 @@ import redis.asyncio
 from labkit.cache import AsyncCache, AsyncNearCacheBackend, Cache, NearCacheBackend, cached
 from labkit.lab.bench import BenchRow, Measurement, ratio, run_interleaved, run_interleaved_async
 from labkit.lab.experiments.cache.payloads import RECORD
+from labkit.lab.experiments.cache.staleness import measure_staleness, staleness_summary
 from labkit.lab.services.private_redis import private_redis
 from labkit.settings import Settings
 
@@ -119,6 +121,8 @@ def run(settings: Settings, *, quick: bool = False) -> list[BenchRow]:
         rows = _sync_rows(server.url, quick)
         rows += asyncio.run(_async_rows(server.url, quick))
         version = _server_version(server.url)
+        window = staleness_summary(measure_staleness(server.url, 50 if quick else 500))
+    print(f"near_cache: staleness window (another client's write -> local copy dropped): {window}")
     if version < (7, 4):
         print(f"near_cache: redis-py's client-side cache needs Redis 7.4+, the server is "
               f"{'.'.join(map(str, version))}: no row for it")
