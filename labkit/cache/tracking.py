@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -51,6 +53,19 @@ def _push_keys(message: Any) -> tuple[bool, list[bytes] | None]:
     return False, None
 
 
+_LISTENERS: weakref.WeakSet[_ListenerBase] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has no listener thread or task: nothing it holds locally may be trusted."""
+    for listener in list(_LISTENERS):
+        listener._forked()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class _ListenerBase:
     """What both flavours share: where to connect, the callbacks, and the state a cache checks."""
 
@@ -67,6 +82,10 @@ class _ListenerBase:
         self.client_id = -1  # the server's id of the tracking connection (CLIENT KILL ID ...)
         self._hello = tracking_commands(self.prefixes, username, password)
         self._closing = False
+        _LISTENERS.add(self)
+
+    def _forked(self) -> None:
+        self._lost()
 
     def _handshake_done(self, replies: list[Any]) -> None:
         for reply in replies:
@@ -93,6 +112,10 @@ class InvalidationListener(_ListenerBase):
     """Reads invalidation messages on a daemon thread; `start()` once, `stop()` at the end."""
 
     _thread: threading.Thread | None = None
+
+    def _forked(self) -> None:
+        self._thread = None  # the parent's thread does not exist here
+        self._lost()
 
     def start(self) -> None:
         """Start the reading thread (idempotent)."""
@@ -167,6 +190,10 @@ class AsyncInvalidationListener(_ListenerBase):
 
     _task: asyncio.Task[None] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
+
+    def _forked(self) -> None:
+        self._task = None
+        self._lost()
 
     def start(self) -> None:
         """Start the reading task in the running loop (again in a new loop; idempotent otherwise)."""

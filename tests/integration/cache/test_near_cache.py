@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -102,3 +103,19 @@ async def test_a_read_overtaken_by_an_invalidation_is_not_kept(near, aw) -> None
     backend.inner.get = get_then_invalidated if asyncio.iscoroutinefunction(original) else sync_get_then_invalidated
     assert await aw(near.get("k")) == 1
     assert backend.local(full) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+async def test_a_forked_child_serves_nothing_locally_until_its_own_tracking_is_on(near, aw, mode) -> None:
+    if mode == "async":
+        pytest.skip("one flavour is enough: the listener's fork hook is shared")
+    await aw(near.set("k", 1))
+    await aw(near.get("k"))
+    assert near.backend.local(near.full_key("k")) is not None
+    pid = os.fork()
+    if pid == 0:  # the child: no listener thread came with it
+        ok = not near.backend.listener.ready and near.backend.local(near.full_key("k")) is None
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert near.backend.local(near.full_key("k")) is not None  # the parent keeps its own
