@@ -7,8 +7,9 @@ namespaces; failures are counted and feed the circuit breaker.
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from labkit.cache._sync.backend import Backend
@@ -302,6 +303,41 @@ class Cache(CacheBase[Backend]):
         self._call("set_many", self.backend.set_many, items)
         self._m.sets += len(items)
         self._m.bytes_written += sum(len(d) for _, d, _ in items)
+
+    def warm(self, keys: Iterable[Any], load: Callable[[list[Any]], Any], *, ttl: float | None = None,
+                   batch: int = 500, progress: Callable[[int, int | None], None] | None = None) -> int:
+        """Preload entries before traffic needs them; the number written.
+
+        `keys` (the hottest ones, or any list) are taken `batch` at a time; `load(chunk)` returns
+        {cache key: value} for a chunk (it may be a coroutine function), written with one pipelined
+        `set_many` each; `progress(done, total)` follows every chunk (`total` None for an iterator).
+        """
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise CacheArgumentError(f"batch must be an integer >= 1, got {batch!r}")
+        total = len(keys) if isinstance(keys, Sized) else None
+        done = 0
+        chunk: list[Any] = []
+        for key in keys:
+            chunk.append(key)
+            if len(chunk) == batch:
+                done += self._warm_chunk(chunk, load, ttl)
+                chunk = []
+                if progress is not None:
+                    progress(done, total)
+        if chunk:
+            done += self._warm_chunk(chunk, load, ttl)
+            if progress is not None:
+                progress(done, total)
+        return done
+
+    def _warm_chunk(self, chunk: list[Any], load: Callable[[list[Any]], Any], ttl: float | None) -> int:
+        values = load(chunk)
+        if inspect.isawaitable(values):
+            values = values
+        if not isinstance(values, Mapping):
+            raise CacheArgumentError(f"load must return a mapping of cache key to value, got {type(values).__name__}")
+        self.set_many(values, ttl)
+        return len(values)
 
     def invalidate_tags(self, *tags: str) -> int:
         """Delete every entry written with any of `tags`; returns how many were deleted."""
