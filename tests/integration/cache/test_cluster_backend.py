@@ -3,6 +3,7 @@ redirections, tags and namespaces across slots, hash tags."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -128,3 +129,22 @@ def test_a_key_of_another_type_reads_as_missing_in_a_batch(local_cluster, cache:
     assert cache.get_many(["list", "v"]) == {"v": 1}
     assert cache.get("list", default="MISS") == "MISS"
     assert not cache.exists("list")
+
+
+def test_threads_using_a_fresh_cache_at_once_share_one_read_of_the_slot_map(local_cluster, prefix) -> None:
+    with Cache.from_url(local_cluster.url, key_prefix=prefix) as cache:
+        errors: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                cache.get("k")
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=read) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert errors == []
+        assert cache.backend.map.refreshes == 1
