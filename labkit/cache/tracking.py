@@ -26,7 +26,14 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from labkit.cache import resp
 
-__all__ = ["CLIENT_NAME", "InvalidationListener", "AsyncInvalidationListener", "tracking_commands"]
+__all__ = [
+    "CLIENT_NAME",
+    "InvalidationListener",
+    "AsyncInvalidationListener",
+    "ListenerGroup",
+    "AsyncListenerGroup",
+    "tracking_commands",
+]
 
 OnKeys = Callable[[list[bytes] | None], None]
 CLIENT_NAME = "labkit-tracking"  # how the listener's connection shows in CLIENT LIST
@@ -71,10 +78,10 @@ class _ListenerBase:
 
     def __init__(self, host: str, port: int, prefixes: Sequence[str], on_keys: OnKeys,
                  on_lost: Callable[[], None], *, username: str | None = None, password: str | None = None,
-                 connect_timeout: float = 0.5) -> None:
+                 connect_timeout: float = 0.5, on_ready: Callable[[], None] | None = None) -> None:
         self.host, self.port = host, port
         self.prefixes = tuple(prefixes)
-        self.on_keys, self.on_lost = on_keys, on_lost
+        self.on_keys, self.on_lost, self.on_ready = on_keys, on_lost, on_ready
         self.connect_timeout = connect_timeout
         self.generation = 0  # +1 each time tracking is (re)established; entries of older ones are void
         self.ready = False  # tracking is on now: invalidations will arrive
@@ -95,6 +102,8 @@ class _ListenerBase:
         self.client_id = int(hello.get(b"id", -1)) if isinstance(hello, dict) else -1
         self.generation += 1
         self.ready = True
+        if self.on_ready is not None:
+            self.on_ready()
 
     def _dispatch(self, message: Any) -> None:
         invalidation, keys = _push_keys(message)
@@ -171,6 +180,15 @@ class InvalidationListener(_ListenerBase):
         finally:
             self._sock = None
             sock.close()
+
+    def discard(self) -> None:
+        """Close the connection and let the thread end by itself (no wait)."""
+        self._closing = True
+        sock = getattr(self, "_sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._thread = None
 
     def stop(self) -> None:
         """Close the connection and end the thread."""
@@ -253,6 +271,13 @@ class AsyncInvalidationListener(_ListenerBase):
         finally:
             writer.close()
 
+    def discard(self) -> None:
+        """Cancel the task (no wait)."""
+        self._closing = True
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+
     async def stop(self) -> None:
         """Close the connection and end the task."""
         self._closing = True
@@ -263,3 +288,80 @@ class AsyncInvalidationListener(_ListenerBase):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         self._lost()
+
+
+class _GroupBase:
+    """One listener per master of a Redis Cluster (each node reports its own keys), kept in line
+    with the cluster's masters; ready when every one of them is."""
+
+    def __init__(self, masters: Callable[[], set[str]], make: Callable[[str], Any],
+                 on_lost: Callable[[], None]) -> None:
+        self._masters, self._make, self._on_lost = masters, make, on_lost
+        self.listeners: dict[str, Any] = {}
+        self.ready = False
+        self.generation = 0  # +1 whenever a member (re)connects: entries kept before are void
+
+    @property
+    def messages(self) -> int:
+        """Invalidation messages received by the current listeners."""
+        return sum(int(m.messages) for m in self.listeners.values())
+
+    def start(self) -> None:
+        """A listener for every master now known, none for a node that no longer is one."""
+        masters = self._masters()
+        for address in set(self.listeners) - masters:
+            self.listeners.pop(address).discard()
+        for address in masters - set(self.listeners):
+            listener = self._make(address)
+            listener.on_ready, listener.on_lost = self._member_ready, self._member_lost
+            self.listeners[address] = listener
+            listener.start()
+        self._member_ready()
+
+    def _member_ready(self) -> None:
+        self.generation += 1
+        self.ready = bool(self.listeners) and all(m.ready for m in self.listeners.values())
+
+    def _member_lost(self) -> None:
+        self.ready = False
+        self._on_lost()
+        self.generation += 1
+
+
+
+class ListenerGroup(_GroupBase):
+    """`InvalidationListener`s on every master of a cluster."""
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until every master's tracking is on; whether it is."""
+        deadline = time.monotonic() + timeout
+        while not self.ready and time.monotonic() < deadline:
+            self.start()
+            time.sleep(0.001)
+        return self.ready
+
+    def stop(self) -> None:
+        """Stop every listener."""
+        listeners, self.listeners = list(self.listeners.values()), {}
+        self.ready = False
+        for listener in listeners:
+            listener.stop()
+
+
+class AsyncListenerGroup(_GroupBase):
+    """`AsyncInvalidationListener`s on every master of a cluster."""
+
+    async def wait_ready(self, timeout: float) -> bool:
+        """Wait until every master's tracking is on; whether it is."""
+        deadline = time.monotonic() + timeout
+        while not self.ready and time.monotonic() < deadline:
+            self.start()
+            await asyncio.sleep(0.001)
+        return self.ready
+
+    async def stop(self) -> None:
+        """Stop every listener."""
+        listeners, self.listeners = list(self.listeners.values()), {}
+        self.ready = False
+        for listener in listeners:
+            await listener.stop()

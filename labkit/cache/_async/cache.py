@@ -54,15 +54,13 @@ class AsyncCache(CacheBase[AsyncBackend]):
         """A Redis cache on `url`: `redis://host:port/db` for one server, or
         `redis+cluster://host:port[,host:port...]` for a Redis Cluster (any nodes; the rest are found).
 
-        `near_entries > 0` puts a near cache of that many entries in front (one server only):
-        reads served from process memory, invalidated by Redis, each kept at most `near_ttl` s.
+        `near_entries > 0` puts a near cache of that many entries in front: reads served from
+        process memory, invalidated by Redis (every master of a cluster), each kept at most `near_ttl` s.
         """
         timeouts: dict[str, Any] = {"max_connections": max_connections, "socket_timeout": socket_timeout,
                                     "connect_timeout": connect_timeout}
         backend: AsyncBackend
         if near_entries:
-            if is_cluster_url(url):
-                raise CacheArgumentError("the near cache works on one Redis server; give a redis:// URL")
             prefix = str(options.get("key_prefix", "labkit")) + ":"
             backend = AsyncNearCacheBackend(url, prefixes=(prefix,), max_entries=near_entries,
                                             local_ttl=near_ttl, **timeouts)

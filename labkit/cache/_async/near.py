@@ -1,8 +1,10 @@
 """A near cache: a bounded in-process LRU in front of Redis, kept fresh by Redis itself.
 
 Reads are served from process memory (about a microsecond) while a listener holds RESP3
-`CLIENT TRACKING` in broadcast mode for the cache's key prefix: any write to a key there, by
-anyone, drops the local copy when its invalidation arrives. Safety nets: every local entry
+`CLIENT TRACKING` in broadcast mode for the cache's key prefixes: any write to a key there, by
+anyone, drops the local copy when its invalidation arrives (keys outside them are never kept).
+Our own writes come back as invalidations too: a read between a write and its invalidation may
+be kept and then dropped, a lost chance to serve locally, never a stale read. Safety nets: every local entry
 also expires after `local_ttl` seconds; nothing is served locally while tracking is not on, and
 everything local is dropped when the tracking connection is lost. A read that an invalidation
 overtakes is not kept. Writes go to Redis and drop the local copy at once.
@@ -14,11 +16,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from redis.connection import ConnectionPool
 
+from labkit.cache._async.cluster import AsyncRedisClusterBackend
 from labkit.cache._async.redis import AsyncRedisBackend
-from labkit.cache.tracking import AsyncInvalidationListener
+from labkit.cache.cluster_map import is_cluster_url
+from labkit.cache.tracking import AsyncInvalidationListener, AsyncListenerGroup
 from labkit.errors import CacheArgumentError
 from labkit.secrets import mask_url
 
@@ -28,7 +33,8 @@ _Entry = tuple[bytes | None, float]  # (bytes or None for a known miss, expiry o
 
 
 class AsyncNearCacheBackend:
-    """Redis behind a local LRU whose entries Redis invalidates (RESP3 tracking, Redis 6+)."""
+    """Redis (one server, or a cluster) behind a local LRU whose entries Redis invalidates (RESP3
+    tracking, Redis 6+)."""
 
     def __init__(
         self,
@@ -46,8 +52,16 @@ class AsyncNearCacheBackend:
             raise CacheArgumentError(f"max_entries must be an integer >= 1, got {max_entries!r}")
         if isinstance(local_ttl, bool) or not isinstance(local_ttl, (int, float)) or not local_ttl > 0:
             raise CacheArgumentError(f"local_ttl must be a positive number of seconds, got {local_ttl!r}")
-        self.inner = AsyncRedisBackend(url, max_connections=max_connections, socket_timeout=socket_timeout,
-                                       connect_timeout=connect_timeout)
+        timeouts: dict[str, Any] = {"max_connections": max_connections, "socket_timeout": socket_timeout,
+                    "connect_timeout": connect_timeout}
+        self.inner: AsyncRedisBackend | AsyncRedisClusterBackend
+        self.listener: AsyncInvalidationListener | AsyncListenerGroup
+        if is_cluster_url(url):
+            self.inner = AsyncRedisClusterBackend(url, **timeouts)
+            self.listener = self._cluster_listeners(self.inner, tuple(prefixes), connect_timeout)
+        else:
+            self.inner = AsyncRedisBackend(url, **timeouts)
+            self.listener = self._server_listener(url, tuple(prefixes), connect_timeout)
         self.errors = self.inner.errors
         self.server_errors = self.inner.server_errors
         self.name = f"near cache over {mask_url(url)}"
@@ -55,17 +69,38 @@ class AsyncNearCacheBackend:
         self.local_ttl = float(local_ttl)
         self.local_hits = 0  # reads answered from process memory
         self.invalidated = 0  # local entries dropped by an invalidation from Redis
+        self.keys_invalidated = 0  # keys named by invalidation messages (held here or not)
+        self.prefixes = tuple(prefixes)  # only keys under these are tracked, so only they are kept
         self._clock = clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._pending: dict[str, object] = {}  # key -> token of a read in flight
         self._lock = threading.Lock()  # the listener may be a thread: keeping and dropping take turns
+
+    def _server_listener(self, url: str, prefixes: tuple[str, ...], connect_timeout: float
+                         ) -> AsyncInvalidationListener:
         where = ConnectionPool.from_url(url).connection_kwargs
         if "host" not in where:
             raise CacheArgumentError(f"a near cache needs a redis:// TCP URL, got {mask_url(url)!r}")
-        self.listener = AsyncInvalidationListener(
+        return AsyncInvalidationListener(
             str(where["host"]), int(where.get("port", 6379)), prefixes, self._invalidate, self._drop_all,
             username=where.get("username"), password=where.get("password"), connect_timeout=connect_timeout,
         )
+
+    def _cluster_listeners(self, inner: AsyncRedisClusterBackend, prefixes: tuple[str, ...],
+                           connect_timeout: float) -> AsyncListenerGroup:
+        """A listener per master: each node reports writes to its own keys only."""
+        url = inner.cluster
+
+        def masters() -> set[str]:
+            return {address for address in inner.map.owners if address}
+
+        def make(address: str) -> AsyncInvalidationListener:
+            host, _, port = address.rpartition(":")
+            return AsyncInvalidationListener(host, int(port), prefixes, self._invalidate, self._drop_all,
+                                             username=url.username, password=url.password,
+                                             connect_timeout=connect_timeout)
+
+        return AsyncListenerGroup(masters, make, self._drop_all)
 
     # -- what Redis tells us ----------------------------------------------------------------
 
@@ -74,6 +109,7 @@ class AsyncNearCacheBackend:
             self._drop_all()
             return
         with self._lock:
+            self.keys_invalidated += len(keys)
             entries, pending = self._entries, self._pending
             for raw in keys:
                 key = raw.decode(errors="surrogateescape")
@@ -120,7 +156,7 @@ class AsyncNearCacheBackend:
     async def get(self, key: str) -> bytes | None:
         """The bytes under `key`: from process memory when held there, else from Redis (then kept)."""
         listener = self.listener
-        if not listener.ready:
+        if not listener.ready or not key.startswith(self.prefixes):
             listener.start()
             return await self.inner.get(key)
         entry = self._entries.get(key)
@@ -146,7 +182,7 @@ class AsyncNearCacheBackend:
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         """The bytes under each key: those held locally, the rest in one round trip (then kept)."""
         listener = self.listener
-        if not listener.ready:
+        if not listener.ready or not all(k.startswith(self.prefixes) for k in keys):
             listener.start()
             return await self.inner.get_many(keys)
         now, entries = self._clock(), self._entries

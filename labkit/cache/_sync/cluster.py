@@ -61,7 +61,7 @@ class RedisClusterBackend:
         socket_timeout: float = 0.5,
         connect_timeout: float = 0.5,
     ) -> None:
-        self._url = parse_cluster_url(url)
+        self._url = self.cluster = parse_cluster_url(url)  # startup nodes and credentials
         first = _address(*self._url.startup[0])
         self._options = connection_options(self._url.node_url(first), max_connections, socket_timeout,
                                            connect_timeout)

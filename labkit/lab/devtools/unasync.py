@@ -48,6 +48,7 @@ REPLACEMENTS = {
     "AsyncClusterMap": "ClusterMap",
     "AsyncNearCacheBackend": "NearCacheBackend",
     "AsyncInvalidationListener": "InvalidationListener",
+    "AsyncListenerGroup": "ListenerGroup",
     "AsyncSingleFlight": "SingleFlight",
 }
 _HEADER = "# Generated from labkit/cache/_async/{name} by `make unasync`: do not edit.\n"

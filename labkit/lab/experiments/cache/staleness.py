@@ -15,6 +15,8 @@ import numpy as np
 import redis
 
 from labkit.cache import Cache, NearCacheBackend
+from labkit.cache.tracking import InvalidationListener
+from labkit.lab.errors import ParameterError
 
 __all__ = ["measure_staleness", "staleness_summary"]
 
@@ -23,23 +25,26 @@ def measure_staleness(url: str, samples: int = 200, timeout: float = 5.0) -> lis
     """Seconds from a write by another client to the near cache's local copy being dropped."""
     prefix = f"labkit-staleness-{uuid.uuid4().hex[:10]}"
     near = NearCacheBackend(url, prefixes=(f"{prefix}:",), max_entries=16)
+    listener = near.listener
+    if not isinstance(listener, InvalidationListener):
+        raise ParameterError(f"the staleness window is measured on one Redis server (redis://), not {near.name}")
     cache = Cache(near, key_prefix=prefix)
     writer = redis.Redis.from_url(url)
     dropped = threading.Event()
     stamp: list[float] = []
-    handle = near.listener.on_keys
+    handle = listener.on_keys
 
     def on_keys(keys: list[bytes] | None) -> None:
         handle(keys)
         stamp.append(time.perf_counter())
         dropped.set()
 
-    near.listener.on_keys = on_keys
+    listener.on_keys = on_keys
     full = cache.full_key("k")
     out: list[float] = []
     try:
         cache.get("k")  # starts tracking
-        if not near.listener.wait_ready(timeout):
+        if not listener.wait_ready(timeout):
             raise TimeoutError(f"tracking did not start on {near.name} within {timeout} s")
         for i in range(samples):
             dropped.clear()
