@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 from labkit.lab.services.redis_cluster import SLOTS, LocalCluster, redis_cluster
 
@@ -52,3 +54,12 @@ def test_every_node_is_stopped_and_its_folder_removed_on_the_way_out() -> None:
         ports, folder = [n.port for n in cluster.nodes], cluster.folder
     assert not any(_answers(p) for p in ports)
     assert not folder.exists()
+
+
+def test_a_process_that_exits_without_stopping_it_leaves_no_node_running() -> None:
+    code = ("from labkit.lab.services.redis_cluster import start_cluster\n"
+            "c = start_cluster()\nprint(','.join(str(n.port) for n in c.nodes))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    ports = [int(p) for p in done.stdout.strip().split(",")]
+    assert len(ports) == 6 and not any(_answers(p) for p in ports)

@@ -9,6 +9,7 @@ stops every node on the way out; `kill()` ends a master abruptly to watch a fail
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import socket
 import subprocess
@@ -167,10 +168,11 @@ class LocalCluster:
         return True
 
     def stop(self) -> None:
-        """Stop every node and remove the cluster's folder."""
+        """Stop every node and remove the cluster's folder (again: nothing happens)."""
         for node in self.nodes:
             node.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+        atexit.unregister(self.stop)
 
     def __repr__(self) -> str:
         return f"LocalCluster({', '.join(n.address for n in self.nodes)})"
@@ -263,6 +265,7 @@ def start_cluster(masters: int = 3, replicas: int = 1, *, node_timeout_ms: int =
         raise ServiceError(f"a Redis Cluster needs at least 3 masters, got {masters}")
     folder = Path(tempfile.mkdtemp(prefix="labkit-redis-cluster-"))
     cluster = LocalCluster([], folder, node_timeout_ms)
+    atexit.register(cluster.stop)  # a notebook kernel that ends without stopping it leaves no server behind
     try:
         for _ in range(masters * (1 + replicas)):
             cluster.nodes.append(_start_node(folder, node_timeout_ms, timeout=10))
