@@ -121,7 +121,7 @@ class LocalCluster:
     def wait_healthy(self, timeout: float = 30.0) -> None:
         """Wait until every live node reports every slot served by a live master."""
         deadline = time.monotonic() + timeout
-        while not self._healthy():
+        while not self.healthy():
             if time.monotonic() > deadline:
                 raise ServiceError(f"Redis Cluster in {self.folder} not healthy after {timeout:.0f} s")
             time.sleep(0.05)
@@ -146,7 +146,8 @@ class LocalCluster:
                     raise ServiceError(f"replica {node.address} still behind its master after {timeout:.0f} s")
                 time.sleep(0.01)
 
-    def _healthy(self) -> bool:
+    def healthy(self) -> bool:
+        """Whether every live node reports every slot served by a live master, replicas linked."""
         live = {n.port for n in self.alive_nodes()}
         try:
             for node in self.alive_nodes():
