@@ -1,4 +1,5 @@
-"""Redis Cluster, the near cache and warming: the measurement code of the coming `10_cache_cluster`
-notebook (a helper package until it declares its `NOTEBOOK`)."""
+"""10_cache_cluster: Redis Cluster against one server and redis-py, a master's failover, the near cache, warming."""
 
-__all__: list[str] = []
+__all__ = ["NOTEBOOK"]
+
+NOTEBOOK = "10_cache_cluster"
