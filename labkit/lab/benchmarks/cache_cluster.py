@@ -10,17 +10,17 @@ over A's from one interleaved run.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import msgpack
-import redis
 import redis.asyncio.cluster
 
-from labkit.cache import AsyncCache, Cache
+from labkit.cache import AsyncCache
 from labkit.lab.bench import BenchRow, Measurement, ratio, run_interleaved, run_interleaved_async
 from labkit.lab.experiments.cache.payloads import RECORD
+from labkit.lab.experiments.cache_cluster import measure
 from labkit.lab.services.private_redis import private_redis
 from labkit.lab.services.redis_cluster import LocalCluster, redis_cluster
 from labkit.settings import Settings
@@ -49,56 +49,18 @@ def _row(name: str, ms: dict[str, Measurement], a: str, b: str, target: float | 
 # -- sync ---------------------------------------------------------------------------------
 
 
-@contextmanager
-def _sync_cases(cluster: LocalCluster, single_url: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """(single-key cases, batch cases) on the cluster and on one server."""
-    raw = cluster.client()
-    cache = Cache.from_url(cluster.url, key_prefix=_NS)
-    single = Cache.from_url(single_url, key_prefix=_NS)
-    records = _records()
-    names = list(records)
-    full = [cache.full_key(n) for n in names]
-    cache.set_many(records, ttl=3600)
-    single.set_many(records, ttl=3600)
-
-    def raw_get() -> Any:
-        """redis-py RedisCluster.get + msgpack decode"""
-        return msgpack.unpackb(raw.get(full[0]))
-
-    def cluster_get() -> Any:
-        """labkit cluster get"""
-        return cache.get(names[0])
-
-    def mget_nonatomic() -> Any:
-        """redis-py RedisCluster.mget_nonatomic(100) + decode"""
-        return [msgpack.unpackb(v) for v in raw.mget_nonatomic(full)]
-
-    def cluster_get_many() -> Any:
-        """labkit cluster get_many(100)"""
-        return cache.get_many(names)
-
-    def single_get_many() -> Any:
-        """labkit single-node get_many(100)"""
-        return single.get_many(names)
-
-    try:
-        yield ({"raw": raw_get, "labkit": cluster_get},
-               {"mget_nonatomic": mget_nonatomic, "cluster": cluster_get_many, "single": single_get_many})
-    finally:
-        raw.close()
-        cache.close()
-        single.close()
-
-
 def _sync_rows(cluster: LocalCluster, single_url: str, quick: bool) -> list[BenchRow]:
-    with _sync_cases(cluster, single_url) as (hits, batches):
-        one = run_interleaved(hits, **_params(quick, batch=False))
-        many = run_interleaved(batches, **_params(quick, batch=True))
+    with measure.single_key_cases(cluster, single_url, _NS) as cases:
+        one = run_interleaved({k: cases[k] for k in ("raw_get", "cluster_get")}, **_params(quick, batch=False))
+    with measure.batch_cases(cluster, single_url, _NS, BATCH) as cases:
+        chosen = ("mget_nonatomic", "cluster_get_many", "server_get_many")
+        many = run_interleaved({k: cases[k] for k in chosen}, **_params(quick, batch=True))
     return [
-        _row("cluster GET vs RedisCluster.get+decode (sync)", one, "raw", "labkit", 1.10),
+        _row("cluster GET vs RedisCluster.get+decode (sync)", one, "raw_get", "cluster_get", 1.10),
         _row("cluster get_many(100) across slots vs RedisCluster.mget_nonatomic+decode (sync)", many,
-             "mget_nonatomic", "cluster", 0.6),
-        _row("cluster get_many(100) vs single-node get_many(100) (sync)", many, "single", "cluster", 1.5),
+             "mget_nonatomic", "cluster_get_many", 0.6),
+        _row("cluster get_many(100) vs single-node get_many(100) (sync)", many, "server_get_many",
+             "cluster_get_many", 1.5),
     ]
 
 
