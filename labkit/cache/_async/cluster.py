@@ -123,7 +123,11 @@ class AsyncRedisClusterBackend:
 
     async def _send(self, pool: AsyncRedisPool, packed: bytes, replies: int = 1, retry: bool = True) -> Any:
         """Send one buffer to one node, read `replies` replies; the last one is returned."""
-        conn, reused = await pool.acquire()
+        try:
+            conn, reused = await pool.acquire()  # connects when needed: a dead node fails here
+        except BaseException:
+            self.map.stale = True
+            raise
         try:
             if pool.send(conn, packed):
                 await pool.flush(conn)

@@ -124,7 +124,11 @@ class RedisClusterBackend:
 
     def _send(self, pool: RedisPool, packed: bytes, replies: int = 1, retry: bool = True) -> Any:
         """Send one buffer to one node, read `replies` replies; the last one is returned."""
-        conn, reused = pool.acquire()
+        try:
+            conn, reused = pool.acquire()  # connects when needed: a dead node fails here
+        except BaseException:
+            self.map.stale = True
+            raise
         try:
             if pool.send(conn, packed):
                 pool.flush(conn)

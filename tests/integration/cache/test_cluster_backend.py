@@ -13,6 +13,7 @@ import pytest
 
 from labkit.cache import AsyncCache, Cache, cached
 from labkit.cache.cluster_map import key_slot
+from labkit.errors import CacheUnavailable
 from labkit.lab.services.redis_cluster import LocalCluster
 
 
@@ -148,3 +149,21 @@ def test_threads_using_a_fresh_cache_at_once_share_one_read_of_the_slot_map(loca
             t.join(10)
         assert errors == []
         assert cache.backend.map.refreshes == 1
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_node_that_refuses_connections_has_the_slot_map_read_again(
+    local_cluster, prefix, mode, aw, clock, closed_port
+) -> None:
+    cache = (AsyncCache if mode == "async" else Cache).from_url(local_cluster.url, key_prefix=prefix)
+    backend = cache.backend
+    backend.map._clock = clock  # the map's reads are timed on the fake clock
+    await aw(cache.set("k", "v"))
+    slot = key_slot(cache.full_key("k").encode())
+    backend._route[slot] = backend._pool(f"127.0.0.1:{closed_port}")  # as if its master had died
+    with pytest.raises(CacheUnavailable):
+        await aw(cache.get("k"))
+    assert backend.map.stale
+    clock.advance(1.0)  # past the least interval between two reads of the map
+    assert await aw(cache.get("k")) == "v"
+    await aw(cache.close())
