@@ -18,10 +18,12 @@ from dotenv import dotenv_values
 from labkit.errors import SettingsError
 from labkit.secrets import mask_url
 
-__all__ = ["Settings", "SETTING_SPECS", "SettingSpec", "POSTGRES_SCHEMES", "REDIS_SCHEMES", "project_root"]
+__all__ = ["Settings", "SETTING_SPECS", "SettingSpec", "POSTGRES_SCHEMES", "REDIS_SCHEMES", "REDIS_CLUSTER_SCHEMES",
+           "project_root"]
 
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "postgresql+asyncpg")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+REDIS_CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")  # host:port[,host:port...] of any nodes
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -136,8 +138,9 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "test each connection with a ping when it leaves the pool"),
     SettingSpec("DATABASE_CONNECT_TIMEOUT", "connect_timeout", _float(0.1), "3",
                 "seconds to wait for a database server before reporting it unreachable"),
-    SettingSpec("REDIS_URL", "redis_url", _url(REDIS_SCHEMES), "",
-                "Redis server to measure; empty starts an embedded Redis"),
+    SettingSpec("REDIS_URL", "redis_url", _url(REDIS_SCHEMES + REDIS_CLUSTER_SCHEMES), "",
+                "Redis server to measure (redis+cluster://host:port,... for a Redis Cluster); "
+                "empty starts an embedded Redis"),
     SettingSpec("REDIS_MAX_CONNECTIONS", "redis_max_connections", _int(1), "50",
                 "size of the Redis connection pool"),
     SettingSpec("REDIS_SOCKET_TIMEOUT", "redis_socket_timeout", _float(0.001), "0.5",
