@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from dotenv import dotenv_values
 
@@ -77,6 +77,14 @@ def _bool(variable: str, raw: str) -> bool:
     raise SettingsError(variable, raw, "one of " + ", ".join(sorted(_TRUE | _FALSE)))
 
 
+def _port_ok(parts: SplitResult) -> bool:
+    """Whether a URL's port, when it gives one, is a number from 1 to 65535."""
+    try:
+        return parts.port != 0
+    except ValueError:  # not a number, or beyond 65535
+        return False
+
+
 def _url(schemes: tuple[str, ...]) -> Callable[[str, str], str | None]:
     def parse(variable: str, raw: str) -> str | None:
         value = raw.strip()
@@ -88,11 +96,9 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str, str], str | None]:
             raise SettingsError(
                 variable, mask_url(value), "a URL with scheme " + ", ".join(f"{s}://" for s in schemes)
             )
-        try:
-            port = parts.port
-        except ValueError:  # not a number, or beyond 65535
-            port = 0
-        if port == 0:
+        # A cluster URL names several nodes, host:port,host:port: each port is checked.
+        nodes = parts.netloc.rpartition("@")[2].split(",") if scheme in REDIS_CLUSTER_SCHEMES else [parts.netloc]
+        if not all(_port_ok(urlsplit(f"//{node.strip()}")) for node in nodes):
             raise SettingsError(variable, mask_url(value), "a URL whose port is a number from 1 to 65535")
         return value
 

@@ -18,6 +18,7 @@ import redis.asyncio
 
 from labkit.cache import AsyncCache, AsyncNearCacheBackend, Cache, NearCacheBackend, cached
 from labkit.lab.bench import BenchRow, Measurement, ratio, run_interleaved, run_interleaved_async
+from labkit.lab.errors import MeasurementTimeout
 from labkit.lab.experiments.cache.payloads import RECORD
 from labkit.lab.experiments.cache.staleness import measure_staleness, staleness_summary
 from labkit.lab.services.private_redis import private_redis
@@ -42,7 +43,7 @@ def _wait(condition: Any, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError("the near cache's tracking connection did not come up")
+            raise MeasurementTimeout("the near cache's tracking connection did not come up")
         time.sleep(0.001)
 
 

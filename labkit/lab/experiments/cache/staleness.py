@@ -16,7 +16,7 @@ import redis
 
 from labkit.cache import Cache, NearCacheBackend
 from labkit.cache.tracking import InvalidationListener
-from labkit.lab.errors import ParameterError
+from labkit.lab.errors import MeasurementTimeout, ParameterError
 
 __all__ = ["measure_staleness", "staleness_summary"]
 
@@ -45,12 +45,12 @@ def measure_staleness(url: str, samples: int = 200, timeout: float = 5.0) -> lis
     try:
         cache.get("k")  # starts tracking
         if not listener.wait_ready(timeout):
-            raise TimeoutError(f"tracking did not start on {near.name} within {timeout} s")
+            raise MeasurementTimeout(f"tracking did not start on {near.name} within {timeout} s")
         for i in range(samples):
             dropped.clear()
             cache.set("k", i)
             if not dropped.wait(timeout):  # our own write's invalidation is in: it cannot be mistaken
-                raise TimeoutError(f"no invalidation within {timeout} s of a write to {full}")
+                raise MeasurementTimeout(f"no invalidation within {timeout} s of a write to {full}")
             cache.get("k")  # read back: now held locally
             if near.local(full) is None:
                 continue
@@ -59,7 +59,7 @@ def measure_staleness(url: str, samples: int = 200, timeout: float = 5.0) -> lis
             started = time.perf_counter()
             writer.set(full, b"\x00")
             if not dropped.wait(timeout):
-                raise TimeoutError(f"no invalidation within {timeout} s of a write to {full}")
+                raise MeasurementTimeout(f"no invalidation within {timeout} s of a write to {full}")
             out.append(stamp[-1] - started)
     finally:
         writer.delete(full)

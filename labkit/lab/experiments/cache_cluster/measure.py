@@ -17,6 +17,7 @@ import pandas as pd
 import redis
 
 from labkit.cache import Cache, NearCacheBackend, cached
+from labkit.lab.errors import MeasurementTimeout
 from labkit.lab.experiments.cache.payloads import RECORD
 from labkit.lab.experiments.cache.workload import ZipfWorkload
 from labkit.lab.services.redis_cluster import LocalCluster
@@ -128,7 +129,7 @@ def near_cases(url: str, namespace: str, timeout: float = 5.0) -> Iterator[Cases
     raw = redis.Redis.from_url(url)
     cache.get("user")  # starts tracking
     if not near.listener.wait_ready(timeout):
-        raise TimeoutError(f"tracking did not start on {near.name} within {timeout} s")
+        raise MeasurementTimeout(f"tracking did not start on {near.name} within {timeout} s")
     cache.set("user", RECORD, ttl=3600)
     key = cache.full_key("user")
 
