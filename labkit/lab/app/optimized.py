@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import joinedload, selectinload
 
 from labkit.cache import AsyncCache, cached
-from labkit.db.sessions import async_session_factory
+from labkit.db.sessions import async_session_factory, async_unit_of_work
 from labkit.lab.app.config import AppConfig
 from labkit.lab.app.database import async_engine
 from labkit.lab.app.shapes import count_statement, course_json, list_statement, recommendations_statement, student_json
@@ -35,11 +35,13 @@ class OptimizedStudents:
         self._student = cached(prefix="api:student", ttl=ttl, cache=self.cache)(self._load_student)
         self._path = cached(prefix="api:path", ttl=ttl, cache=self.cache)(self._load_path)
         self._recommended = cached(prefix="api:recommended", ttl=ttl, cache=self.cache)(self._load_recommended)
-        self._page = cached(prefix="api:students", ttl=list_ttl, cache=self.cache)(self._load_page)
+        # Pages are versioned: a write cannot name every page that holds the student, so it bumps them all.
+        self._page = cached(prefix="api:students", ttl=list_ttl, cache=self.cache, versioned=True)(self._load_page)
         self._total = cached(prefix="api:students-count", ttl=list_ttl, cache=self.cache)(self._load_total)
         self._student_body = cached(prefix="api:student-json", ttl=ttl, cache=self.cache)(self._student_json)
         self._path_body = cached(prefix="api:path-json", ttl=ttl, cache=self.cache)(self._path_json)
-        self._page_body = cached(prefix="api:students-json", ttl=list_ttl, cache=self.cache)(self._page_json)
+        self._page_body = cached(prefix="api:students-json", ttl=list_ttl, cache=self.cache,
+                                 versioned=True)(self._page_json)
 
     async def close(self) -> None:
         await self.cache.close()
@@ -53,6 +55,20 @@ class OptimizedStudents:
 
     async def learning_path(self, student_id: int) -> bytes | None:
         return await self._path_body(student_id)
+
+    async def rename(self, student_id: int, name: str) -> bytes | None:
+        """Write the new name, then drop every cached read that shows it (after the commit, so a read
+        that misses now loads the new row)."""
+        async with async_unit_of_work(self._sessions) as session:
+            student = await session.get(Student, student_id, options=[joinedload(Student.profile)])
+            if student is None:
+                return None
+            student.name = name
+            body = student_json(student, student.profile)
+        await asyncio.gather(self._student.invalidate(student_id), self._student_body.invalidate(student_id),
+                             self._path.invalidate(student_id), self._path_body.invalidate(student_id),
+                             self.cache.bump_namespace("api:students"), self.cache.bump_namespace("api:students-json"))
+        return msgspec.json.encode(body)
 
     # -- whole responses, encoded once -----------------------------------------------------
 
