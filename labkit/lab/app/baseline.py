@@ -8,7 +8,7 @@ from anyio import to_thread
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from labkit.db.sessions import session_factory
+from labkit.db.sessions import session_factory, unit_of_work
 from labkit.lab.app.config import AppConfig
 from labkit.lab.app.database import sync_engine
 from labkit.lab.app.shapes import count_statement, course_json, list_statement, recommendations_statement, student_json
@@ -37,6 +37,18 @@ class BaselineStudents:
 
     async def learning_path(self, student_id: int) -> dict[str, Any] | None:
         return await to_thread.run_sync(self._learning_path, student_id)
+
+    async def rename(self, student_id: int, name: str) -> dict[str, Any] | None:
+        """Write the new name (nothing is cached here: the next read sees it)."""
+        return await to_thread.run_sync(self._rename, student_id, name)
+
+    def _rename(self, student_id: int, name: str) -> dict[str, Any] | None:
+        with unit_of_work(self._sessions) as session:
+            student = session.get(Student, student_id)
+            if student is None:
+                return None
+            student.name = name
+            return student_json(student, student.profile)
 
     def _student(self, student_id: int) -> dict[str, Any] | None:
         with self._sessions() as session:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import joinedload, selectinload
 
 from labkit.cache import AsyncCache, cached
-from labkit.db.sessions import async_session_factory
+from labkit.db.sessions import async_session_factory, async_unit_of_work
 from labkit.lab.app.config import AppConfig
 from labkit.lab.app.database import async_engine
 from labkit.lab.app.shapes import count_statement, course_json, list_statement, recommendations_statement, student_json
@@ -35,13 +35,22 @@ class OptimizedStudents:
         self._student = cached(prefix="api:student", ttl=ttl, cache=self.cache)(self._load_student)
         self._path = cached(prefix="api:path", ttl=ttl, cache=self.cache)(self._load_path)
         self._recommended = cached(prefix="api:recommended", ttl=ttl, cache=self.cache)(self._load_recommended)
-        self._page = cached(prefix="api:students", ttl=list_ttl, cache=self.cache)(self._load_page)
+        # Pages are versioned: a write cannot name every page that holds the student, so it bumps them all.
+        self._page = cached(prefix="api:students", ttl=list_ttl, cache=self.cache, versioned=True)(self._load_page)
         self._total = cached(prefix="api:students-count", ttl=list_ttl, cache=self.cache)(self._load_total)
         self._student_body = cached(prefix="api:student-json", ttl=ttl, cache=self.cache)(self._student_json)
         self._path_body = cached(prefix="api:path-json", ttl=ttl, cache=self.cache)(self._path_json)
-        self._page_body = cached(prefix="api:students-json", ttl=list_ttl, cache=self.cache)(self._page_json)
+        self._page_body = cached(prefix="api:students-json", ttl=list_ttl, cache=self.cache,
+                                 versioned=True)(self._page_json)
+        # A read whose SELECT began before a write committed may store the old row after the write dropped
+        # it; it does so within a statement timeout, so dropping the entries again after that closes the gap.
+        self.forget_again_after_s = config.statement_timeout_s + 1.0
+        self._pending: set[asyncio.Task[None]] = set()
 
     async def close(self) -> None:
+        for task in self._pending:
+            task.cancel()
+        await asyncio.gather(*self._pending, return_exceptions=True)
         await self.cache.close()
         await self.engine.dispose()
 
@@ -53,6 +62,32 @@ class OptimizedStudents:
 
     async def learning_path(self, student_id: int) -> bytes | None:
         return await self._path_body(student_id)
+
+    async def rename(self, student_id: int, name: str) -> bytes | None:
+        """Write the new name, then drop every cached read that shows it (after the commit, so a read
+        that misses now loads the new row), and drop the student's entries once more a little later."""
+        async with async_unit_of_work(self._sessions) as session:
+            student = await session.get(Student, student_id, options=[joinedload(Student.profile)])
+            if student is None:
+                return None
+            student.name = name
+            body = student_json(student, student.profile)
+        # Pages are versioned: a read that began before the bump stores under the old version, which
+        # nobody reads again, so they need no second pass.
+        await asyncio.gather(self._forget(student_id), self.cache.bump_namespace("api:students"),
+                             self.cache.bump_namespace("api:students-json"))
+        task = asyncio.create_task(self._forget_later(student_id))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return msgspec.json.encode(body)
+
+    async def _forget(self, student_id: int) -> None:
+        await asyncio.gather(self._student.invalidate(student_id), self._student_body.invalidate(student_id),
+                             self._path.invalidate(student_id), self._path_body.invalidate(student_id))
+
+    async def _forget_later(self, student_id: int) -> None:
+        await asyncio.sleep(self.forget_again_after_s)
+        await self._forget(student_id)
 
     # -- whole responses, encoded once -----------------------------------------------------
 

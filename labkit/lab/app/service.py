@@ -7,9 +7,9 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import Body, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,10 +17,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from labkit.lab.app.baseline import BaselineStudents
 from labkit.lab.app.config import AppConfig
 from labkit.lab.app.failures import FailureLog, classify
+from labkit.lab.app.http_cache import HttpCache
 from labkit.lab.app.metrics import CacheWindow, metrics_json, prometheus_text
 from labkit.lab.app.optimized import OptimizedStudents
 from labkit.lab.app.readiness import log_startup, readiness
-from labkit.lab.app.shapes import MAX_LIMIT, MAX_OFFSET, STUDENT_ID_MAX
+from labkit.lab.app.shapes import MAX_LIMIT, MAX_OFFSET, STUDENT_ID_MAX, StudentChange
 from labkit.lab.app.stats import RequestStats
 from labkit.monitor import QueryMonitor
 from labkit.secrets import url_secrets
@@ -30,6 +31,12 @@ __all__ = ["create_app", "API", "LOGGER"]
 API = "/api/v1"
 LOGGER = logging.getLogger("labkit.lab.app")
 _UNCOUNTED = ("/metrics", f"{API}/metrics", "/openapi.json")
+_STUDENTS = f"{API}/students"
+
+
+def _cacheable(path: str) -> bool:
+    """The reads a proxy may keep: students, one student, a learning path (not health, readiness, metrics)."""
+    return path == _STUDENTS or path.startswith(_STUDENTS + "/")
 
 
 class _Timing:
@@ -152,6 +159,7 @@ def create_app(config: AppConfig) -> FastAPI:
     app = FastAPI(title=f"labkit demo service ({config.mode})", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json")
     app.add_middleware(_Failures, log=failures)
+    app.add_middleware(HttpCache, max_age=config.http_max_age, cacheable=_cacheable)  # error answers: no-store
     app.add_middleware(_Timing, stats=stats)  # added last, so outermost: it times the error answers too
     app.add_exception_handler(RequestValidationError, _invalid)
 
@@ -170,6 +178,13 @@ def create_app(config: AppConfig) -> FastAPI:
     @app.get(f"{API}/students/{{student_id}}")
     async def student(student_id: int = Path(ge=1, le=STUDENT_ID_MAX)) -> Any:
         found = await state["service"].student(student_id)
+        return _not_found(student_id) if found is None else _answer(found)
+
+    @app.patch(f"{API}/students/{{student_id}}")
+    async def change_student(change: Annotated[StudentChange, Body()],
+                             student_id: int = Path(ge=1, le=STUDENT_ID_MAX)) -> Any:
+        """Rename a student; the reads it touches answer with the new name (and a new ETag) at once."""
+        found = await state["service"].rename(student_id, change.name)
         return _not_found(student_id) if found is None else _answer(found)
 
     @app.get(f"{API}/students")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import BigInteger, Integer, Select, SmallInteger, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -12,7 +13,7 @@ from labkit.lab.errors import ParameterError
 
 __all__ = ["LEVELS", "RECOMMENDATIONS", "MAX_LIMIT", "MAX_OFFSET", "column_max", "STUDENT_ID_MAX",
            "student_json", "course_json", "list_statement", "count_statement",
-           "recommendations_statement"]
+           "recommendations_statement", "StudentChange", "NAME_MAX"]
 
 LEVELS = ("beginner", "intermediate", "advanced")
 RECOMMENDATIONS = 5
@@ -30,6 +31,25 @@ def column_max(column: InstrumentedAttribute[int]) -> int:
 
 
 STUDENT_ID_MAX = column_max(Student.id)
+NAME_MAX = 120  # characters: students.name is a varchar(120)
+
+
+def _storable(text: str) -> str:
+    """PostgreSQL text holds neither NUL nor a lone surrogate (which JSON can carry): refuse them as a 422."""
+    if "\x00" in text:
+        raise ParameterError("a name cannot contain the NUL character")  # a ValueError: pydantic makes it a 422
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ParameterError("a name must be valid Unicode (no lone surrogates)") from None
+    return text
+
+
+class StudentChange(BaseModel):
+    """The body of a write: the student's new name."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_storable)]
 
 
 def student_json(student: Student, profile: Profile | None) -> dict[str, Any]:
