@@ -167,11 +167,13 @@ class ReplicaSet:
                 out.append(None)
         return out
 
-    def wait_caught_up(self, timeout: float = 30.0) -> None:
-        """Return once every running replica has replayed the primary's current WAL position."""
+    def wait_caught_up(self, timeout: float = 30.0, *, only: list[int] | None = None) -> None:
+        """Return once every running replica (or those indexed by `only`) has replayed the primary's WAL."""
         deadline = time.monotonic() + timeout
+        chosen = set(range(len(self.replicas)) if only is None else only)
         while True:
-            lags = [lag for node, lag in zip(self.replicas, self.lag_bytes()) if node.running()]
+            lags = [lag for index, (node, lag) in enumerate(zip(self.replicas, self.lag_bytes()))
+                    if node.running() and index in chosen]
             if all(lag == 0 for lag in lags):
                 return
             if time.monotonic() > deadline:
