@@ -34,6 +34,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     DatabaseUnreachable, sa_exc.OperationalError, sa_exc.InterfaceError, OSError,
 )
 _STRATEGIES = ("round_robin", "least_busy")
+_UNKNOWN = 1 << 64  # beyond any LSN: no replica qualifies
 
 
 def parse_lsn(text: str) -> int:
@@ -103,6 +104,8 @@ class ReplicaRouter:
         if self._clock() >= self._next_check:
             self.refresh(blocking=False)
         needed = self._commit_lsn.get()
+        if needed == _UNKNOWN:
+            return self.primary
         candidates = self._in_rotation()
         for replica in candidates:
             if replica.replay_lsn >= needed:
@@ -113,10 +116,16 @@ class ReplicaRouter:
         return self.primary
 
     def note_commit(self) -> int:
-        """Record the primary's WAL position after a commit in this context; reads here wait for it."""
-        with self.primary.connect() as conn:
-            lsn = parse_lsn(str(conn.exec_driver_sql("SELECT pg_current_wal_insert_lsn()::text").scalar()))
-        if lsn > self._commit_lsn.get():
+        """Record the primary's WAL position after a commit in this context; reads here wait for it.
+
+        If the primary cannot be asked (the commit went through, the next connection did not), this
+        context's reads go to the primary until a later commit records a position.
+        """
+        lsn = self._primary_lsn()
+        if lsn is None:  # committed, but its position is unknown: this context reads from the primary
+            self._commit_lsn.set(_UNKNOWN)
+            return _UNKNOWN
+        if lsn > self._commit_lsn.get() or self._commit_lsn.get() == _UNKNOWN:
             self._commit_lsn.set(lsn)
         return lsn
 
