@@ -80,11 +80,18 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str, str], str | None]:
         value = raw.strip()
         if not value:
             return None
-        scheme = urlsplit(value).scheme.lower()
+        parts = urlsplit(value)
+        scheme = parts.scheme.lower()
         if scheme not in schemes:
             raise SettingsError(
                 variable, mask_url(value), "a URL with scheme " + ", ".join(f"{s}://" for s in schemes)
             )
+        try:
+            port = parts.port
+        except ValueError:  # not a number, or beyond 65535
+            port = 0
+        if port == 0:
+            raise SettingsError(variable, mask_url(value), "a URL whose port is a number from 1 to 65535")
         return value
 
     return parse

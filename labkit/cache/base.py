@@ -194,6 +194,8 @@ class CacheBase(Generic[_B]):
         out = self._m.as_dict()
         out["backend"] = self.backend.name
         out["breaker"] = self.breaker.state
+        out["breaker_opens"] = self.breaker.opens
+        out["breaker_closes"] = self.breaker.closes
         return out
 
     def reset_metrics(self) -> None:

@@ -16,7 +16,7 @@ class CircuitBreaker:
     The clock is injectable so that tests move time instead of sleeping.
     """
 
-    __slots__ = ("threshold", "recovery_s", "clock", "failures", "opened_at", "_probing")
+    __slots__ = ("threshold", "recovery_s", "clock", "failures", "opened_at", "_probing", "opens", "closes")
 
     def __init__(
         self,
@@ -34,6 +34,8 @@ class CircuitBreaker:
         self.failures = 0
         self.opened_at: float | None = None
         self._probing = False
+        self.opens = 0  # transitions closed -> open (a failed trial re-opening an open circuit is not one)
+        self.closes = 0  # transitions open -> closed (a trial that succeeded)
 
     @property
     def state(self) -> str:
@@ -55,6 +57,8 @@ class CircuitBreaker:
 
     def success(self) -> None:
         """A call succeeded: close the circuit."""
+        if self.opened_at is not None:
+            self.closes += 1
         self.failures = 0
         self.opened_at = None
         self._probing = False
@@ -64,8 +68,12 @@ class CircuitBreaker:
         self.failures += 1
         self._probing = False
         if self.failures >= self.threshold:
+            if self.opened_at is None:
+                self.opens += 1
             self.opened_at = self.clock()
 
     def reset(self) -> None:
-        """Close the circuit and forget failures."""
-        self.success()
+        """Close the circuit and forget failures (not counted as a transition)."""
+        self.failures = 0
+        self.opened_at = None
+        self._probing = False

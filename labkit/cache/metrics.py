@@ -58,7 +58,7 @@ class CacheMetrics:
     """What a cache did since creation or the last `reset()`: counts, bytes and latencies."""
 
     __slots__ = (
-        "hits", "misses", "sets", "deletes", "errors", "decode_errors", "bypassed",
+        "hits", "misses", "sets", "deletes", "errors", "decode_errors", "bypassed", "lookups_bypassed",
         "stale_served", "bytes_read", "bytes_written", "latency",
     )
 
@@ -74,6 +74,7 @@ class CacheMetrics:
         self.errors = 0
         self.decode_errors = 0
         self.bypassed = 0
+        self.lookups_bypassed = 0
         self.stale_served = 0
         self.bytes_read = 0
         self.bytes_written = 0
@@ -97,6 +98,7 @@ class CacheMetrics:
             "errors": self.errors,
             "decode_errors": self.decode_errors,
             "bypassed": self.bypassed,
+            "lookups_bypassed": self.lookups_bypassed,
             "stale_served": self.stale_served,
             "hit_rate": self.hits / lookups if lookups else None,
             "bytes_read": self.bytes_read,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from labkit.db import bulk_postgres
-from labkit.db.bulk_plan import BulkPlan, plan_rows, row_failure, table_of
+from labkit.db.bulk_plan import BulkPlan, first_type_mismatch, plan_rows, row_failure, table_of
 from labkit.errors import BulkInputError, BulkWriteError, UnknownFieldError
 
 __all__ = [
@@ -253,6 +253,16 @@ def _sqlite_update(connection: Connection, plan: BulkPlan, batch_size: int) -> i
                                batch_size, "bulk_update", exact_rows=False)
 
 
+def _binding_mismatch(error: BaseException, plan: BulkPlan, start: int) -> tuple[int, str] | None:
+    """(row, description) of the value sqlite3 refused to bind, when that is what failed."""
+    import sqlite3
+
+    if not isinstance(getattr(error, "orig", error), (sqlite3.InterfaceError, sqlite3.ProgrammingError)):
+        return None
+    found = first_type_mismatch(plan, start)
+    return None if found is None else (found[0], found[2])
+
+
 def _sqlite_executemany(connection: Connection, plan: BulkPlan, statement: str, rows: list[tuple[Any, ...]],
                         batch_size: int, operation: str, *, exact_rows: bool) -> int:
     """executemany of tuples per batch (monitors see each batch); a failure names the row or batch."""
@@ -265,6 +275,11 @@ def _sqlite_executemany(connection: Connection, plan: BulkPlan, statement: str, 
             count += max(result.rowcount, 0)
     except Exception as error:
         reason = " ".join(str(getattr(error, "orig", error)).split())
+        mismatch = _binding_mismatch(error, plan, start)
+        if mismatch is not None:  # a value sqlite3 cannot bind: name its row, column and type
+            index, described = mismatch
+            head = row_failure(operation, plan.name, index, len(rows), batch_size)
+            raise BulkWriteError(f"{head}: {described}: {reason}", row=index, batch=index // batch_size) from error
         if exact_rows:
             index = int(connection.exec_driver_sql("SELECT total_changes()").scalar() or 0) - int(before or 0)
             head = row_failure(operation, plan.name, index, len(rows), batch_size)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import operator
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +15,7 @@ from sqlalchemy.sql.schema import ColumnDefault
 
 from labkit.errors import BulkInputError, UnknownFieldError
 
-__all__ = ["BulkPlan", "plan_rows", "table_of", "row_failure"]
+__all__ = ["BulkPlan", "plan_rows", "table_of", "row_failure", "first_type_mismatch"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +131,43 @@ def row_failure(operation: str, table: str, index: int, total: int, batch_size: 
         f"(batch {index // batch_size + 1} of {batches}, batch_size {batch_size}); "
         "nothing of this call was written"
     )
+
+
+# What a driver takes for a column whose SQLAlchemy type maps to the key (numbers widen; bool is an int).
+_ACCEPTED: dict[type, tuple[type, ...]] = {
+    float: (int, float, decimal.Decimal),
+    decimal.Decimal: (int, float, decimal.Decimal),
+    datetime.date: (datetime.date,),
+    uuid.UUID: (uuid.UUID, str),
+}
+
+
+def _accepted(column: Any) -> tuple[type, ...] | None:
+    try:
+        python_type: type = column.type.python_type
+    except NotImplementedError:
+        return None
+    return _ACCEPTED.get(python_type, (python_type,))
+
+
+def first_type_mismatch(plan: BulkPlan, start: int = 0) -> tuple[int, str, str] | None:
+    """(row, column, description) of the first value, from row `start`, whose Python type its column cannot take.
+
+    Run only after a driver refused to encode a row, to name the row, the column and the value's type.
+    """
+    checks = []
+    for position, key in enumerate(plan.columns):
+        column = plan.table.columns[key]
+        accepted = _accepted(column)
+        if accepted is not None:
+            checks.append((position, key, column, accepted))
+    for index in range(max(0, start), len(plan.rows)):
+        row = plan.rows[index]
+        for position, key, column, accepted in checks:
+            value = row[position]
+            if value is not None and not isinstance(value, accepted):
+                names = " or ".join(t.__name__ for t in accepted)
+                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+                return index, key, (f"column {key!r} ({column.type}) got {type(value).__name__} {shown}, "
+                                    f"expected {names}")
+    return None

@@ -16,7 +16,7 @@ from sqlalchemy import Integer, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.util import await_only
 
-from labkit.db.bulk_plan import BulkPlan, row_failure
+from labkit.db.bulk_plan import BulkPlan, first_type_mismatch, row_failure
 from labkit.errors import BulkWriteError
 from labkit.monitor.hooks import observe
 
@@ -97,6 +97,25 @@ def _reason(error: BaseException) -> str:
     return " ".join(str(error).split())
 
 
+def _copy_failure(error: BaseException, plan: BulkPlan, operation: str, batch_size: int) -> BulkWriteError:
+    """The error of a failed COPY, naming the row and, for a value the driver could not encode, its column and type.
+
+    asyncpg does not say which row it could not encode, psycopg not which column: on a client-side
+    failure (no SQLSTATE) the rows are checked against the column types to find it.
+    """
+    row = _failed_row(error)
+    detail = ""
+    if getattr(error, "sqlstate", None) is None and getattr(getattr(error, "orig", None), "sqlstate", None) is None:
+        found = first_type_mismatch(plan, row or 0)
+        if found is not None and (row is None or found[0] == row):
+            row, _, described = found
+            detail = described + ": "
+    if row is None:
+        return BulkWriteError(f"{operation} into {plan.name} failed: {_reason(error)}")
+    head = row_failure(operation, plan.name, row, len(plan.rows), batch_size)
+    return BulkWriteError(f"{head}: {detail}{_reason(error)}", row=row, batch=row // batch_size)
+
+
 def copy_insert(connection: Connection, plan: BulkPlan, batch_size: int) -> int:
     """COPY every row of `plan` into its table, then move a serial sequence past the new keys."""
     names = [plan.table.columns[key].name for key in plan.columns]
@@ -105,12 +124,7 @@ def copy_insert(connection: Connection, plan: BulkPlan, batch_size: int) -> int:
     try:
         _copy(connection, plan.table.name, plan.table.schema, names, oids, plan.rows)
     except Exception as error:
-        row = _failed_row(error)
-        if row is None:
-            raise BulkWriteError(f"bulk_insert into {plan.name} failed: {_reason(error)}") from error
-        head = row_failure("bulk_insert", plan.name, row, len(plan.rows), batch_size)
-        raise BulkWriteError(f"{head}: {_reason(error)}", row=row,
-                             batch=row // batch_size) from error
+        raise _copy_failure(error, plan, "bulk_insert", batch_size) from error
     _advance_sequences(connection, plan)
     return len(plan.rows)
 
@@ -160,11 +174,7 @@ def staged_merge(
     try:
         _copy(connection, stage, None, names, [oids_by_name[n] for n in names], plan.rows)
     except Exception as error:
-        row = _failed_row(error)
-        head = (row_failure(operation, plan.name, row, len(plan.rows), batch_size)
-                if row is not None else f"{operation} into {plan.name} failed")
-        raise BulkWriteError(f"{head}: {_reason(error)}", row=row,
-                             batch=None if row is None else row // batch_size) from error
+        raise _copy_failure(error, plan, operation, batch_size) from error
     if operation == "bulk_update":
         keys = plan.key_columns
         sets = ", ".join(f"{q(k)} = s.{q(k)}" for k in plan.columns if k not in keys)

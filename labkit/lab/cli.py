@@ -76,6 +76,7 @@ def _parameters_help(notebook: Path) -> str:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from labkit.lab import services
     from labkit.lab.report.runner import find_notebook, notebooks_dir, run_notebook
     from labkit.lab.services import running_embedded
 
@@ -84,8 +85,13 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(_parameters_help(path))
         return 0
     params = _parse_params(args.param, args.param_file)
+    _reuse_orphans(settings, keep=True)
     before = running_embedded(settings)
-    record = run_notebook(args.notebook, settings, params)
+    try:
+        record = run_notebook(args.notebook, settings, params)
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP: stop what this command started
+        _stop_started(settings, before)
+        raise
     print(f"{record.name}: {record.status} in {record.duration_s:.1f} s (run {record.run_id})")
     for view in (record.reviewer_html, record.full_html):
         if view:
@@ -94,9 +100,32 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  error: {record.error}", file=sys.stderr)
     started = sorted(running_embedded(settings) - before)
     if started:
+        services.keep(settings, started)
         print(f"embedded {' and '.join(started)} left running for the next runs; "
               "stop with `labkit services down`")
     return 0 if record.ok else 1
+
+
+def _reuse_orphans(settings: Settings, *, keep: bool) -> dict[str, int]:
+    """Take over embedded servers whose owning command died (SIGKILL), saying so; {name: former owner}."""
+    from labkit.lab import services
+    from labkit.lab.services.embedded import current_owner
+
+    adopted = services.adopt_orphans(settings, None if keep else current_owner())
+    for name, former in sorted(adopted.items()):
+        fate = "it stays until `labkit services down`" if keep else "this command stops it when it ends"
+        print(f"embedded {name} was left running by labkit pid {former}, which is gone: reusing it; {fate}")
+    return adopted
+
+
+def _stop_started(settings: Settings, before: set[str]) -> None:
+    """Stop the embedded servers that answer now but did not before this command."""
+    from labkit.lab import services
+
+    started = sorted(services.running_embedded(settings) - before)
+    if started and not (settings.database_url and settings.redis_url):
+        services.down(settings, only=started)
+        print(f"stopped embedded {' and '.join(started)}, started by this command", file=sys.stderr)
 
 
 def _cmd_new(args: argparse.Namespace, settings: Settings) -> int:
@@ -134,7 +163,8 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             return 0
     if len(chosen) < len(found):
         print(f"running {len(chosen)} of {len(found)} notebooks: {', '.join(p.stem for p in chosen)}")
-    before = {row.name: row.running for row in services.status(settings)}
+    adopted = _reuse_orphans(settings, keep=args.keep_services)
+    before = {row.name: row.running and row.name not in adopted for row in services.status(settings)}
     try:
         records = run_all(settings, parameters=parameters, names={p.stem for p in chosen})
     finally:
@@ -159,6 +189,7 @@ def _cmd_services(args: argparse.Namespace, settings: Settings) -> int:
     from labkit.lab import services
 
     if args.action == "up":
+        _reuse_orphans(settings, keep=True)
         rows = services.up(settings)
     elif args.action == "down":
         stopped = services.down(settings)
@@ -166,9 +197,18 @@ def _cmd_services(args: argparse.Namespace, settings: Settings) -> int:
         rows = services.status(settings)
     else:
         rows = services.status(settings)
+    width = max(len(row.state) for row in rows)
     for row in rows:
-        state = "running" if row.running else "stopped"
-        print(f"{row.name:<11} {row.source:<9} {state:<8} {row.version or '':<18} {row.url}")
+        print(f"{row.name:<11} {row.source:<9} {row.state:<{width}} {row.version or '':<18} {row.url}")
+        if row.problem and row.unusable:
+            print(f"{'':<11} {row.problem}")
+        if row.orphaned_from:
+            print(f"{'':<11} left running by labkit pid {row.orphaned_from}, which is gone: the next command "
+                  "reuses it; `labkit services down` stops it")
+    unusable = [row.name for row in rows if row.unusable]
+    if unusable:
+        print(f"labkit: error: {' and '.join(unusable)} configured but not usable", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -486,8 +526,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        from labkit.lab.services.lifetime import Interrupted, signals_as_interrupt
+
         settings = Settings.from_env()
-        return _COMMANDS[args.command](args, settings)
+        with signals_as_interrupt():
+            return _COMMANDS[args.command](args, settings)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (Interrupted): the command cleaned up
+        signum = exc.signum if isinstance(exc, Interrupted) else 2
+        print(f"labkit: interrupted ({exc or 'SIGINT received'})", file=sys.stderr)
+        return 128 + signum
     except LabkitError as exc:
         print(f"labkit: error: {exc}", file=sys.stderr)
         return 2

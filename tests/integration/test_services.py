@@ -14,6 +14,9 @@ import redis
 
 from labkit.errors import ServerUnreachable
 from labkit.lab import services
+from labkit.lab.cli import main
+from labkit.lab.services.private_postgres import private_postgres
+from labkit.lab.services.private_redis import private_redis
 from labkit.settings import Settings
 
 
@@ -93,3 +96,44 @@ def test_down_stops_embedded_servers(embedded: Settings) -> None:
         services.check_redis(endpoints.redis, timeout=1)
     rows = {row.name: row for row in services.status(embedded)}
     assert not rows["postgresql"].running and not rows["redis"].running
+
+
+def _status_of(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+               **urls: str) -> tuple[int, str, str]:
+    monkeypatch.setenv("LABKIT_DATA_DIR", str(tmp_path))
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        monkeypatch.setenv(name, urls.get(name, ""))
+    code = main(["services", "status"])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_status_tells_a_server_that_rejects_the_password_from_a_stopped_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with private_postgres(password="right-pw") as pg, private_redis({"requirepass": "right-pw"}) as rd:
+        wrong_pg = pg.url.replace("right-pw", "WRONG-pw")
+        wrong_redis = rd.url.replace("redis://", "redis://:WRONG-pw@")
+        code, out, _ = _status_of(monkeypatch, tmp_path, capsys, DATABASE_URL=wrong_pg, REDIS_URL=wrong_redis)
+        good, good_out, _ = _status_of(monkeypatch, tmp_path, capsys, DATABASE_URL=pg.url,
+                                    REDIS_URL=rd.url.replace("redis://", "redis://:right-pw@"))
+    lines = {line.split()[0]: line for line in out.splitlines() if line.split()[:1] in (["postgresql"], ["redis"])}
+    assert "rejects credentials" in lines["postgresql"] and "rejects credentials" in lines["redis"], out
+    assert code == 1 and "WRONG-pw" not in out and "right-pw" not in out + good_out
+    assert good == 0 and good_out.count(" running ") >= 2, good_out
+
+
+def test_status_of_a_given_server_on_a_closed_port_is_stopped_and_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = closed_port()
+    code, out, _ = _status_of(monkeypatch, tmp_path, capsys, DATABASE_URL=f"postgresql://u:pw@127.0.0.1:{port}/x")
+    line = next(line for line in out.splitlines() if line.startswith("postgresql"))
+    assert code == 1 and " stopped " in line and f"127.0.0.1:{port}" in out
+
+
+def test_status_with_an_out_of_range_port_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _status_of(monkeypatch, tmp_path, capsys, DATABASE_URL="postgresql://u:pw@127.0.0.1:99999/test")
+    assert code == 2 and "DATABASE_URL=" in err and "65535" in err and "Traceback" not in err

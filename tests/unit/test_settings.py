@@ -63,6 +63,17 @@ def test_unsupported_redis_scheme_is_rejected() -> None:
         from_env(REDIS_URL="memcached://localhost:11211")
 
 
+@pytest.mark.parametrize(("variable", "url"), [
+    ("DATABASE_URL", "postgresql://app:hunter2@127.0.0.1:99999/test"),
+    ("DATABASE_URL", "postgresql://app:hunter2@db:0/test"),
+    ("REDIS_URL", "redis://:hunter2@127.0.0.1:6379x/0"),
+])
+def test_an_out_of_range_port_names_the_variable(variable: str, url: str) -> None:
+    with pytest.raises(SettingsError, match=rf"{variable}=.*port is a number from 1 to 65535") as info:
+        from_env(**{variable: url})
+    assert "hunter2" not in str(info.value)
+
+
 @pytest.mark.parametrize("raw,expected", [("true", True), ("0", False), ("Yes", True), ("off", False)])
 def test_booleans_accept_common_spellings(raw: str, expected: bool) -> None:
     assert from_env(DATABASE_POOL_PRE_PING=raw).pool_pre_ping is expected

@@ -78,7 +78,8 @@ class AsyncRedisBackend:
             raise
         except RedisConnectionError:
             await pool.discard(conn)
-            if reused and retry:  # an idle connection the server closed: try once on a new one
+            if reused and retry:  # an idle connection the server closed (a restart closed them all):
+                await pool.close()  # drop every idle one, then try once on a new connection
                 return await self._call(packed, replies, retry=False)
             raise
         except BaseException:  # includes cancellation: a half-read connection is not reusable

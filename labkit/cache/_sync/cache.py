@@ -70,10 +70,11 @@ class Cache(CacheBase[Backend]):
     def lookup(self, key: str, count: bool = True) -> Any:
         """The value under the full `key`; MISS if absent or corrupt; UNAVAILABLE on failure.
 
-        `count=False` leaves the hit and miss counters to the caller.
+        `count=False` leaves the hit and miss counters to the caller; UNAVAILABLE counts as a lookup bypassed.
         """
         breaker = self.breaker
         if breaker.opened_at is not None and self._blocked():
+            self._m.lookups_bypassed += 1
             return UNAVAILABLE
         started = _now()
         try:
@@ -82,6 +83,7 @@ class Cache(CacheBase[Backend]):
             if self._foreign(exc):
                 return self._drop_foreign(key)
             self._failure("get", exc)
+            self._m.lookups_bypassed += 1
             return UNAVAILABLE
         m = self._m
         m.observe("get", _now() - started)
@@ -111,6 +113,7 @@ class Cache(CacheBase[Backend]):
     def lookup_versioned(self, prefix: str, args_part: str) -> tuple[str | None, Any]:
         """(full key at the namespace's version, value or MISS); (None, MISS) on backend failure."""
         if self.breaker.opened_at is not None and self._blocked():
+            self._m.lookups_bypassed += 1
             return None, MISS
         head, tail = f"{self.key_head}{prefix}:v", ":" + args_part
         started = _now()
@@ -118,6 +121,7 @@ class Cache(CacheBase[Backend]):
             version, data = self.backend.get_versioned(self._namespace_key(prefix), head, tail)
         except self._errors as exc:
             self._failure("get", exc)
+            self._m.lookups_bypassed += 1
             return None, MISS
         self._m.observe("get", _now() - started)
         if self.breaker.failures:

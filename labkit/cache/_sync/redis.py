@@ -79,7 +79,8 @@ class RedisBackend:
             raise
         except RedisConnectionError:
             pool.discard(conn)
-            if reused and retry:  # an idle connection the server closed: try once on a new one
+            if reused and retry:  # an idle connection the server closed (a restart closed them all):
+                pool.close()  # drop every idle one, then try once on a new connection
                 return self._call(packed, replies, retry=False)
             raise
         except BaseException:  # includes cancellation: a half-read connection is not reusable

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 
@@ -11,6 +12,8 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse host, port and mode, then run uvicorn until stopped."""
+    import logging
+
     import uvicorn
 
     from labkit.lab.app.config import MODES, AppConfig
@@ -23,9 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed-students", type=int, metavar="N",
                         help="first (re)create the demo data with N students in LABKIT_APP_SCHEMA")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = AppConfig.from_env()
     if args.mode:
-        config = AppConfig(config.settings, args.mode, config.schema, config.cache_ttl, config.list_ttl)
+        config = dataclasses.replace(config, mode=args.mode)
     if args.seed_students:
         from labkit.lab.app.database import prepare_database
 

@@ -23,7 +23,7 @@ class BaselineStudents:
     cache = None
 
     def __init__(self, config: AppConfig) -> None:
-        self.engine: Engine = sync_engine(config, profile="baseline")
+        self.engine: Engine = sync_engine(config, profile="baseline", serving=True)
         self._sessions = session_factory(self.engine)
 
     async def close(self) -> None:

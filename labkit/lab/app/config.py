@@ -11,13 +11,15 @@ from typing import Literal
 from labkit.errors import SettingsError
 from labkit.settings import Settings
 
-__all__ = ["MODES", "Mode", "AppConfig", "MODE_ENV", "SCHEMA_ENV", "DEFAULT_SCHEMA"]
+__all__ = ["MODES", "Mode", "AppConfig", "MODE_ENV", "SCHEMA_ENV", "STATEMENT_TIMEOUT_ENV", "DEFAULT_SCHEMA"]
 
 Mode = Literal["baseline", "optimized"]
 MODES: tuple[Mode, ...] = ("baseline", "optimized")
 MODE_ENV = "LABKIT_APP_MODE"
 SCHEMA_ENV = "LABKIT_APP_SCHEMA"
+STATEMENT_TIMEOUT_ENV = "LABKIT_APP_STATEMENT_TIMEOUT"
 DEFAULT_SCHEMA = "labkit_api"
+_TIMEOUT_RANGE = "seconds, more than 0 and at most 3600"
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -30,12 +32,15 @@ class AppConfig:
     schema: str = DEFAULT_SCHEMA
     cache_ttl: float = 300.0
     list_ttl: float = 30.0
+    statement_timeout_s: float = 5.0  # PostgreSQL cancels a longer statement: the request is a 504
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise SettingsError(MODE_ENV, self.mode, "one of " + ", ".join(MODES))
         if not _IDENT.match(self.schema):
             raise SettingsError(SCHEMA_ENV, self.schema, "a lower-case SQL identifier such as labkit_api")
+        if not 0 < self.statement_timeout_s <= 3600:
+            raise SettingsError(STATEMENT_TIMEOUT_ENV, self.statement_timeout_s, _TIMEOUT_RANGE)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppConfig:
@@ -44,8 +49,15 @@ class AppConfig:
         settings = Settings.from_env(environ=env)
         mode = env.get(MODE_ENV, "optimized").strip() or "optimized"
         schema = env.get(SCHEMA_ENV, DEFAULT_SCHEMA).strip() or DEFAULT_SCHEMA
-        return cls(settings=settings, mode=mode, schema=schema, cache_ttl=float(settings.cache_default_ttl))  # type: ignore[arg-type]
+        raw_timeout = env.get(STATEMENT_TIMEOUT_ENV, "").strip() or "5"
+        try:
+            timeout = float(raw_timeout)
+        except ValueError:
+            raise SettingsError(STATEMENT_TIMEOUT_ENV, raw_timeout, _TIMEOUT_RANGE) from None
+        return cls(settings=settings, mode=mode, schema=schema, cache_ttl=float(settings.cache_default_ttl),  # type: ignore[arg-type]
+                   statement_timeout_s=timeout)
 
     def as_environ(self) -> dict[str, str]:
         """The environment that rebuilds this config in a child process (secrets included: never print it)."""
-        return {**self.settings.as_environ(), MODE_ENV: self.mode, SCHEMA_ENV: self.schema}
+        return {**self.settings.as_environ(), MODE_ENV: self.mode, SCHEMA_ENV: self.schema,
+                STATEMENT_TIMEOUT_ENV: repr(self.statement_timeout_s)}

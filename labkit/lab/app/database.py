@@ -28,18 +28,25 @@ def _url(config: AppConfig) -> str:
     return config.settings.database_url
 
 
-def sync_engine(config: AppConfig, *, profile: str = "baseline") -> Engine:
-    """A psycopg engine on the service's schema; `baseline` has no pool (a connection per session)."""
+def sync_engine(config: AppConfig, *, profile: str = "baseline", serving: bool = False) -> Engine:
+    """A psycopg engine on the service's schema; `baseline` has no pool (a connection per session).
+
+    `serving` adds the service's statement timeout (seeding may take longer).
+    """
     timeout = max(1, math.ceil(config.settings.connect_timeout))
-    connect_args = {"connect_timeout": timeout, "options": f"-c search_path={config.schema}"}
+    options = f"-c search_path={config.schema}"
+    if serving:
+        options += f" -c statement_timeout={round(config.statement_timeout_s * 1000)}"
+    connect_args = {"connect_timeout": timeout, "options": options}
     return make_engine(config.settings, url=_url(config), profile=profile,  # type: ignore[arg-type]
                        connect_args=connect_args)
 
 
 def async_engine(config: AppConfig) -> AsyncEngine:
-    """An asyncpg engine with the seed's pool on the service's schema."""
-    connect_args: dict[str, Any] = {"timeout": config.settings.connect_timeout,
-                                    "server_settings": {"search_path": config.schema}}
+    """An asyncpg engine with the seed's pool on the service's schema and its statement timeout."""
+    server_settings = {"search_path": config.schema,
+                       "statement_timeout": str(round(config.statement_timeout_s * 1000))}
+    connect_args: dict[str, Any] = {"timeout": config.settings.connect_timeout, "server_settings": server_settings}
     return make_async_engine(config.settings, url=_url(config), profile="optimized", connect_args=connect_args)
 
 

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Integer, Select, SmallInteger, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from labkit.lab.demo.models import Course, Enrollment, Profile, Student
 
-__all__ = ["LEVELS", "RECOMMENDATIONS", "student_json", "course_json", "list_statement", "count_statement",
+__all__ = ["LEVELS", "RECOMMENDATIONS", "MAX_LIMIT", "MAX_OFFSET", "column_max", "STUDENT_ID_MAX",
+           "student_json", "course_json", "list_statement", "count_statement",
            "recommendations_statement"]
 
 LEVELS = ("beginner", "intermediate", "advanced")
 RECOMMENDATIONS = 5
+MAX_LIMIT = 100  # students per page
+MAX_OFFSET = 1_000_000  # deeper pages cost a scan of every row before them
+
+
+def column_max(column: InstrumentedAttribute[int]) -> int:
+    """The largest value an integer column can hold in PostgreSQL (int2, int4 or int8)."""
+    kind = column.property.columns[0].type
+    for cls, bits in ((SmallInteger, 16), (BigInteger, 64), (Integer, 32)):  # subclasses before Integer
+        if isinstance(kind, cls):
+            return 2 ** (bits - 1) - 1
+    raise TypeError(f"{column} is of type {kind!r}, not an integer column")
+
+
+STUDENT_ID_MAX = column_max(Student.id)
 
 
 def student_json(student: Student, profile: Profile | None) -> dict[str, Any]:

@@ -11,11 +11,11 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -231,15 +231,22 @@ def _footer_problem(path: Path) -> str | None:
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """A results file's metadata from its footer alone (fast; data and checksums not checked)."""
     path = Path(path)
+    return _decode_metadata(path, _read_parquet(path, pq.read_schema).metadata)
+
+
+_T = TypeVar("_T")
+
+
+def _read_parquet(path: Path, read: Callable[[Path], _T]) -> _T:
+    """`read(path)` once the file exists and ends with a Parquet footer; damage named as such."""
     if not path.is_file():
         raise ResultsError(f"no results file at {path}")
     if problem := _footer_problem(path):
         raise DamagedResultsError(path, problem)
     try:
-        schema = pq.read_schema(path)
+        return read(path)
     except (pa.ArrowException, OSError) as exc:
         raise DamagedResultsError(path, f"unreadable: not a readable Parquet file ({exc})") from exc
-    return _decode_metadata(path, schema.metadata)
 
 
 def _decode_metadata(path: Path, footer: Mapping[bytes, bytes] | None) -> dict[str, Any]:
@@ -258,14 +265,7 @@ def _decode_metadata(path: Path, footer: Mapping[bytes, bytes] | None) -> dict[s
 def load_results(path: str | Path) -> Results:
     """Read a results file back, verifying its checksums; damage raises `DamagedResultsError` naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise ResultsError(f"no results file at {path}")
-    if problem := _footer_problem(path):
-        raise DamagedResultsError(path, problem)
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError) as exc:
-        raise DamagedResultsError(path, f"unreadable: not a readable Parquet file ({exc})") from exc
+    table = _read_parquet(path, pq.read_table)
     meta = _decode_metadata(path, table.schema.metadata)
     version = meta.get("schema_version")
     if version not in READABLE_SCHEMAS:

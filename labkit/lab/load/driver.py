@@ -120,6 +120,7 @@ def _server_rows(mode: str, step: Step, before: dict[str, Any], after: dict[str,
     tags = dict(kind="server", mode=mode, loop=step.loop, users=step.users, rate=step.rate, step=step.label)
     hits = after["cache"]["hits"] - before["cache"]["hits"]
     misses = after["cache"]["misses"] - before["cache"]["misses"]
+    misses += after["cache"].get("lookups_bypassed", 0) - before["cache"].get("lookups_bypassed", 0)  # no hit either
     queries = after["database"]["query_count"] - before["database"]["query_count"]
     served = after["performance"]["requests_total"] - before["performance"]["requests_total"]
     label = f"{mode}, {step.label}"

@@ -31,13 +31,13 @@ class Sample:
 
 
 async def _open_loop(base_url: str, rate: float, duration_s: float, workload: Workload, seed: int,
-                     max_in_flight: int, timeout: float) -> list[Sample]:
+                     max_in_flight: int, timeout: float, start_at: float | None) -> list[Sample]:
     rng = random.Random(seed)
     count = int(rate * duration_s)
     samples: list[Sample] = []
     limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
-        t0 = time.perf_counter()
+        t0 = time.perf_counter() if start_at is None else start_at
 
         async def one(due: float, name: str, path: str, expected: int) -> None:
             status = 0  # no answer: a transport error, or no reply within `timeout` of its due time
@@ -64,8 +64,11 @@ async def _open_loop(base_url: str, rate: float, duration_s: float, workload: Wo
 
 
 def run_open_loop(base_url: str, *, rate: float, duration_s: float, workload: Workload, seed: int = 0,
-                  max_in_flight: int = 256, timeout: float = 30.0) -> list[Sample]:
+                  max_in_flight: int = 256, timeout: float = 30.0, start_at: float | None = None) -> list[Sample]:
     """Send `rate` requests/s for `duration_s` s; runs its own event loop in a thread (works in Jupyter).
+
+    `start_at` (a `time.perf_counter()` value) is when the first request is due: loops started
+    together share one clock, so their samples line up with events such as injected faults.
 
     A request not answered within `timeout` s of its intended send time fails with status 0, so an
     overloaded server costs at most `duration_s + timeout` s and shows as errors, not as a longer run.
@@ -77,7 +80,8 @@ def run_open_loop(base_url: str, *, rate: float, duration_s: float, workload: Wo
 
     def target() -> None:
         try:
-            out.append(asyncio.run(_open_loop(base_url, rate, duration_s, workload, seed, max_in_flight, timeout)))
+            out.append(asyncio.run(_open_loop(base_url, rate, duration_s, workload, seed, max_in_flight, timeout,
+                                                 start_at)))
         except BaseException as exc:  # handed to the caller below
             errors.append(exc)
 

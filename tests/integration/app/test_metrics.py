@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import pytest
 
 from labkit.lab.app import AppConfig
+from labkit.lab.load import free_port
+from tests.integration.app.conftest import serving
 
 MODES = ["baseline", "optimized"]
 
@@ -72,3 +75,35 @@ async def test_metrics_never_show_a_url_password_or_key(
     prefix = app_config(mode).settings.cache_key_prefix
     for secret in (app_password, "postgresql://", "redis://", "127.0.0.1", prefix, "api:student", student["email"]):
         assert secret not in exposed
+
+
+async def test_with_redis_down_the_hit_rate_is_zero_and_bypassed_lookups_and_the_breaker_show(
+    app_config: Callable[[str], AppConfig]
+) -> None:
+    config = app_config("optimized")
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    config = dataclasses.replace(config, settings=config.settings.with_overrides(redis_url=dead))
+    async with serving(config) as client:
+        await _traffic(client)
+        body = (await client.get("/api/v1/metrics")).json()
+        text = (await client.get("/metrics")).text
+    cache = body["cache"]
+    assert cache["hits"] == 0 and cache["hit_rate"] == 0.0 and cache["lookups_bypassed"] >= 9
+    assert cache["breaker"] == "open" and cache["breaker_opens"] == 1 and cache["errors"] >= 3
+    assert re.search(r'^labkit_cache_breaker_state\{mode="optimized",state="open"\} 1$', text, re.M)
+    assert re.search(r'^labkit_cache_breaker_transitions_total\{mode="optimized",to="open"\} 1$', text, re.M)
+    assert re.search(r'^labkit_cache_lookups_bypassed_total\{mode="optimized"\} (9|[1-9]\d+)$', text, re.M)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_database_errors_are_counted_by_kind(app_config: Callable[[str], AppConfig], mode: str) -> None:
+    config = app_config(mode)
+    closed = f"postgresql://postgres@127.0.0.1:{free_port()}/test"
+    config = dataclasses.replace(config, settings=config.settings.with_overrides(database_url=closed))
+    async with serving(config) as client:
+        for offset in range(3):
+            assert (await client.get(f"/api/v1/students?offset={offset}")).status_code == 503
+        body = (await client.get("/api/v1/metrics")).json()
+        text = (await client.get("/metrics")).text
+    assert body["database"]["errors"]["unreachable"] == 3 and body["database"]["errors"]["timeout"] == 0
+    assert re.search(rf'^labkit_db_errors_total\{{mode="{mode}",kind="unreachable"\}} 3$', text, re.M)

@@ -74,6 +74,16 @@ async def test_after_repeated_failures_the_breaker_stops_calling_redis(dead):
     assert len(calls) == 6
 
 
+async def test_every_lookup_that_did_not_reach_redis_counts_as_bypassed(dead):
+    cache, _, mode = dead
+    f = memoized(cache, mode, [])
+    for i in range(5):
+        await f(i) if mode == "async" else f(i)
+    m = cache.metrics()
+    assert m["lookups_bypassed"] == 5 and m["hits"] == m["misses"] == 0  # 3 failed, 2 blocked by the breaker
+    assert (m["breaker_opens"], m["breaker_closes"]) == (1, 0)
+
+
 async def test_a_direct_call_raises_cache_unavailable_naming_the_server_not_the_password(dead):
     cache, _, mode = dead
     with pytest.raises(CacheUnavailable) as info:

@@ -206,6 +206,50 @@ def test_a_value_the_driver_cannot_encode_is_named_by_row(engine: Engine) -> Non
     assert table_contents(engine) == []
 
 
+_TYPE_ERROR = r"records\[17\] .*column 'name' \(VARCHAR\(120\)\) got int 12345, expected str"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite stores any type
+def test_a_value_of_the_wrong_type_is_named_by_row_column_and_type(engine: Engine) -> None:
+    records = students(1, 40)
+    records[17]["name"] = 12345
+    with unit_of_work(session_factory(engine)) as session:
+        with pytest.raises(BulkWriteError, match=_TYPE_ERROR) as info:
+            bulk_insert(session, Student, records)
+    assert info.value.row == 17 and table_contents(engine) == []
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_the_async_path_names_row_column_and_type_too(async_engine: AsyncEngine) -> None:
+    records = students(1, 40)
+    factory = async_session_factory(async_engine)
+    async with async_unit_of_work(factory) as session:
+        await bulk_insert_async(session, Student, records)
+    records[17]["name"] = 12345
+    with pytest.raises(BulkWriteError, match=_TYPE_ERROR.replace("records", "bulk_update into students.*records")):
+        async with async_unit_of_work(factory) as session:
+            await bulk_update_async(session, Student, [{"id": r["id"], "name": r["name"]} for r in records])
+    fresh = students(101, 140)
+    fresh[17]["name"] = 12345
+    with pytest.raises(BulkWriteError, match=_TYPE_ERROR):
+        async with async_unit_of_work(factory) as session:
+            await bulk_insert_async(session, Student, fresh)
+
+
+async def test_a_value_no_driver_can_bind_is_named_by_row_column_and_type_on_every_backend(
+    engine: Engine, async_engine: AsyncEngine
+) -> None:
+    records = students(1, 30)
+    records[11]["name"] = {"first": "Ada"}
+    expected = r"records\[11\] .*column 'name' \(VARCHAR\(120\)\) got dict \{'first': 'Ada'\}, expected str"
+    with pytest.raises(BulkWriteError, match=expected):
+        with unit_of_work(session_factory(engine)) as session:
+            bulk_insert(session, Student, records)
+    with pytest.raises(BulkWriteError, match=expected):
+        async with async_unit_of_work(async_session_factory(async_engine)) as session:
+            await bulk_insert_async(session, Student, records)
+
+
 def test_bulk_update_by_a_composite_key(engine: Engine) -> None:
     from labkit.lab.demo import Enrollment, demo_data, write_demo_data
 

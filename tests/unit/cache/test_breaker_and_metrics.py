@@ -46,6 +46,20 @@ def test_a_failed_trial_reopens_the_breaker_for_another_period():
     assert not b.allow()
 
 
+def test_the_breaker_counts_its_transitions_not_its_failed_trials():
+    clock = Clock()
+    b = CircuitBreaker(threshold=1, recovery_s=5, clock=clock)
+    b.failure()
+    clock.now += 5
+    assert b.allow()
+    b.failure()  # the trial failed: still open, no new transition
+    clock.now += 5
+    assert b.allow()
+    b.success()
+    b.success()  # already closed: no transition
+    assert (b.opens, b.closes) == (1, 1)
+
+
 @pytest.mark.parametrize(("threshold", "recovery"), [(0, 1), (1, 0)])
 def test_breaker_arguments_are_checked(threshold, recovery):
     with pytest.raises(ValueError, match="must be"):

@@ -64,12 +64,17 @@ def test_app_config_names_a_bad_mode() -> None:
 def test_prometheus_text_has_help_type_and_samples() -> None:
     payload = {"mode": "optimized", "performance": {"requests_total": 3, "by_status": {"200": 3}, "p50": 0.01,
                                                     "p95": None, "p99": 0.02, "requests_per_second": 1.5},
-               "cache": {"hits": 2, "misses": 1, "errors": 0},
-               "database": {"query_count": 4, "pool_size": 20, "active_connections": 0, "connects": 1},
+               "cache": {"enabled": True, "hits": 2, "misses": 1, "errors": 0, "lookups_bypassed": 1, "hit_rate": 50.0,
+                         "breaker": "half-open", "breaker_opens": 1, "breaker_closes": 0},
+               "database": {"query_count": 4, "pool_size": 20, "active_connections": 0, "connects": 1,
+                            "errors": {"unreachable": 2}},
                "process": {"rss_bytes": 1234}}
     text = prometheus_text(payload)
     assert '# TYPE labkit_cache_hits_total counter\nlabkit_cache_hits_total{mode="optimized"} 2' in text
     assert 'quantile="0.95"} NaN' in text and "process_resident_memory_bytes 1234" in text
+    assert 'labkit_cache_breaker_state{mode="optimized",state="half-open"} 1' in text
+    assert 'labkit_cache_hit_ratio{mode="optimized"} 0.5' in text
+    assert 'labkit_db_errors_total{mode="optimized",kind="unreachable"} 2' in text
 
 
 def test_static_svg_drops_scripts_and_handlers() -> None:
