@@ -97,8 +97,10 @@ class PostgresNode:
 
     def start(self, timeout: float = 60.0) -> PostgresNode:
         """Start the postmaster as our child and wait until it accepts connections."""
+        # TCP only (-k ""): a socket path under a deep folder may be too long. The cluster name is the
+        # application_name a replica's WAL receiver shows in the primary's pg_stat_replication.
         args = [str(self._bin / "postgres"), "-D", str(self.pgdata), "-h", "127.0.0.1", "-p", str(self.port),
-                "-k", "", *_SERVER_OPTIONS]  # TCP only: a socket path under a deep folder may be too long
+                "-k", "", "-c", f"cluster_name={self.name.replace(' ', '')}", *_SERVER_OPTIONS]
         with open(self.folder / "postgres.log", "ab") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, user=self._user)
         deadline = time.monotonic() + timeout

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from labkit.lab.errors import ServiceError
-from labkit.lab.experiments.pooler_compat import compatibility, compatibility_table
+from labkit.lab.experiments.db_scale_out.pooler_compat import compatibility, compatibility_table
 from labkit.lab.services.pooler import find_pgbouncer, pgbouncer, pgbouncer_version
 from labkit.lab.services.replicas import find_binaries, replica_set
 
