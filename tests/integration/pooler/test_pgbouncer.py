@@ -60,3 +60,13 @@ def test_prepared_statements_fail_in_transaction_mode_before_pgbouncer_1_21(
         pytest.skip("PgBouncer 1.21+ can track prepared statements (max_prepared_statements)")
     assert not table[("psycopg", "prepare_threshold=5 (default)", "transaction")]
     assert not table[("asyncpg", "statement_cache_size=100 (default)", "transaction")]
+
+
+def test_connection_setup_is_timed_both_ways_and_short_lived_clients_all_get_through(server_url: str) -> None:
+    from labkit.lab.experiments.db_scale_out.pooler_cost import connection_setup, short_lived_clients
+
+    with pgbouncer(server_url, pool_mode="transaction", pool_size=4) as bouncer:
+        times = connection_setup(server_url, bouncer.url, repeats=3, warmups=1, inner=2)
+        burst = short_lived_clients(bouncer.url, clients=60, concurrency=12)
+    assert set(times) == {"direct", "pgbouncer"} and all(len(m.samples) == 3 for m in times.values())
+    assert burst["failures"] == [] and len(burst["times"]) == 60
