@@ -221,3 +221,28 @@ async def test_the_async_router_reads_its_writes_from_replicas(all_replicas_up: 
     finally:
         for engine in [primary, *replicas]:
             await engine.dispose()
+
+
+async def test_the_async_router_takes_a_stopped_replica_out_and_reads_continue(all_replicas_up: ReplicaSet) -> None:
+    settings = Settings(pool_size=4, max_overflow=4, connect_timeout=2)
+    primary = make_async_engine(settings, url=all_replicas_up.primary_url)
+    replicas = [make_async_engine(settings, url=url) for url in all_replicas_up.replica_urls]
+    Session = async_routing_session_factory(primary, replicas, check_interval=3600)
+    router: ReplicaRouter = Session.kw["router"]
+    try:
+        async with primary.begin() as conn:
+            await conn.run_sync(Base.metadata.drop_all)
+            await conn.run_sync(Base.metadata.create_all)
+        async with Session() as session:
+            session.add(Note(id=1, body="kept"))
+            await session.commit()
+        all_replicas_up.wait_caught_up()
+        for i in range(40):
+            if i == 10:
+                all_replicas_up.replicas[0].stop()
+            async with Session() as session:
+                assert (await session.scalars(select(Note.body))).one() == "kept"
+        assert [s.in_rotation for s in router.status()] == [False, True]
+    finally:
+        for engine in [primary, *replicas]:
+            await engine.dispose()
