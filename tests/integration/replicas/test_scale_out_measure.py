@@ -20,3 +20,11 @@ def test_stale_reads_are_counted_per_way_and_the_router_has_none(all_replicas_up
     assert reads[reads["case"] == "lsn_router"]["stale"].sum() == 0
     assert reads[reads["case"] == "naive_round_robin"]["on_replica"].all()
     assert reads[reads["case"] == "lsn_router"]["on_replica"].any()
+
+
+def test_read_throughput_is_measured_with_zero_one_and_two_replicas(all_replicas_up: ReplicaSet) -> None:
+    from labkit.lab.experiments.db_scale_out.replication import read_throughput
+
+    for replicas in (0, 1, 2):
+        got = read_throughput(all_replicas_up, replicas=replicas, workers=2, seconds=0.3, rows=50)
+        assert got["reads"] > 0 and got["errors"] == []

@@ -120,3 +120,54 @@ def stale_reads(servers: ReplicaSet, *, writes: int = 1000, settings: Settings |
         for engine in [primary, *replicas]:
             engine.dispose()
     return pd.DataFrame(rows)
+
+
+def read_throughput(servers: ReplicaSet, *, replicas: int, workers: int = 4, seconds: float = 1.0,
+                    rows: int = 1000, settings: Settings | None = None) -> dict[str, Any]:
+    """Primary-key reads per second through the router with `replicas` of the set serving reads
+    (0: every read on the primary), from `workers` threads for `seconds`.
+
+    All servers share this machine's cores, so more replicas add no CPU here: what this shows is
+    the router's spread of reads and its cost, not a cluster's scale-out.
+    """
+    settings = settings or Settings(pool_size=workers, max_overflow=0)
+    primary = make_engine(settings, url=servers.primary_url)
+    serving = [make_engine(settings, url=url) for url in servers.replica_urls[:replicas]]
+    try:
+        _Base.metadata.drop_all(primary)
+        _Base.metadata.create_all(primary)
+        with unit_of_work(sessionmaker(bind=primary)) as session:
+            session.add_all([_Note(id=i, body=f"note {i}") for i in range(1, rows + 1)])
+        servers.wait_caught_up()
+        factory = routing_session_factory(primary, serving)
+        counts = [0] * workers
+        errors: list[str] = []
+        go = threading.Event()
+        deadline = [0.0]
+
+        def worker(index: int) -> None:
+            go.wait()
+            key = index
+            while time.perf_counter() < deadline[0]:
+                key = key % rows + 1
+                try:
+                    with factory() as session:
+                        session.get(_Note, key)
+                except Exception as error:  # counted, not raised: a failed read is a result here
+                    errors.append(type(error).__name__)
+                    continue
+                counts[index] += 1
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
+        for thread in threads:
+            thread.start()
+        deadline[0] = time.perf_counter() + seconds
+        go.set()
+        for thread in threads:
+            thread.join()
+        _Base.metadata.drop_all(primary)
+    finally:
+        for engine in [primary, *serving]:
+            engine.dispose()
+    return {"replicas": replicas, "workers": workers, "seconds": seconds, "reads": sum(counts),
+            "reads_per_second": sum(counts) / seconds, "errors": errors}
