@@ -59,15 +59,21 @@ class RoutingSession(Session):
         self._pinned = True
 
     def _connection_for_bind(self, engine: Any, execution_options: Any = None, **kw: Any) -> Connection:
-        # A replica that refuses the connection leaves the rotation; the read goes to the next choice.
+        # A replica that refuses the connection leaves the rotation; the read goes to the next choice
+        # (another replica, at worst the primary), each replica tried once.
+        tried: set[int] = set()
         while True:
             try:
                 return super()._connection_for_bind(engine, execution_options, **kw)
             except CONNECTION_ERRORS as error:
                 if not self.router.is_replica(engine):
                     raise
+                tried.add(id(engine))
                 self.router.mark_down(engine, f"connection failed: {type(error).__name__}")
-                engine = self._read_engine = self.router.read_bind()
+                engine = self.router.read_bind()
+                if id(engine) in tried:
+                    engine = self.router.primary
+                self._read_engine = engine
 
 
 @event.listens_for(RoutingSession, "after_commit")
