@@ -1,2 +1,5 @@
-"""The database beyond one server (read replicas, partitioning, a pooler): the measurement code of the
-coming `11_db_scale_out` notebook. Until that notebook exists this is a helper package (no `NOTEBOOK`)."""
+"""11_db_scale_out: read replicas (lag, read-your-writes, routing), partition pruning and a pooler."""
+
+__all__ = ["NOTEBOOK"]
+
+NOTEBOOK = "11_db_scale_out"

@@ -88,7 +88,10 @@ def _run_asyncpg(url: str, kw: dict[str, Any], clients: int, statements: int) ->
     async def main() -> None:
         await asyncio.gather(*(client() for _ in range(clients)))
 
-    asyncio.run(main())
+    # A thread of its own: a notebook's kernel already runs an event loop in this one.
+    thread = threading.Thread(target=asyncio.run, args=(main(),))
+    thread.start()
+    thread.join()
     return len(errors), errors[0] if errors else ""
 
 
