@@ -1,5 +1,5 @@
-"""Read routing's cost as a same-run ratio: a read through the routing session vs a plain session on
-the same replica.
+"""Read routing's cost as same-run ratios: a read through the routing session vs a plain session on
+the same replica, and a write read back at once (read-your-writes) vs the same on the primary.
 
 The servers are the replicas given in `DATABASE_REPLICA_URLS` (with `DATABASE_URL` as their
 primary), else a primary and one streaming replica this suite starts on loopback and stops after.
@@ -65,7 +65,7 @@ def _wait_replayed(replica: Engine, timeout: float = 30.0) -> None:
 
 
 def _routing_overhead(settings: Settings, primary_url: str, replica_url: str, reads: int,
-                      reps: tuple[int, int]) -> BenchRow:
+                      reps: tuple[int, int]) -> list[BenchRow]:
     primary = make_engine(settings, url=primary_url)
     replica = make_engine(settings, url=replica_url)
     try:
@@ -92,16 +92,41 @@ def _routing_overhead(settings: Settings, primary_url: str, replica_url: str, re
 
         _wait_replayed(replica)
         ms = run_interleaved({"direct": direct_reads, "routed": routed_reads}, repeats=reps[0], warmups=reps[1])
+        plain_primary = session_factory(primary)
+        writes = ids[: max(1, len(ids) // 4)]
+
+        def primary_write_read() -> None:
+            """update a row, commit, read it back: plain sessions on the primary"""
+            for i in writes:
+                with unit_of_work(plain_primary) as session:
+                    session.get_one(_Item, i).name = f"item {i}"
+                with plain_primary() as session:
+                    session.get(_Item, i)
+
+        def routed_write_read() -> None:
+            """update a row, commit, read it back: routing sessions (LSN noted, replica checked)"""
+            for i in writes:
+                with unit_of_work(routed) as session:
+                    session.get_one(_Item, i).name = f"item {i}"
+                with routed() as session:
+                    session.get(_Item, i)
+
+        rw = run_interleaved({"primary": primary_write_read, "routed": routed_write_read},
+                             repeats=reps[0], warmups=reps[1])
         _Base.metadata.drop_all(primary)
     finally:
         primary.dispose()
         replica.dispose()
-    return BenchRow(SUITE, f"routing session read vs a direct session on the same replica ({reads} gets)",
-                    ratio(ms["direct"], ms["routed"]), target_max=1.10)
+    return [
+        BenchRow(SUITE, f"routing session read vs a direct session on the same replica ({reads} gets)",
+                 ratio(ms["direct"], ms["routed"]), target_max=1.10),
+        BenchRow(SUITE, f"write, read back: routing sessions vs plain ones on the primary ({len(writes)} pairs)",
+                 ratio(rw["primary"], rw["routed"])),
+    ]
 
 
 def run(settings: Settings, *, quick: bool = False) -> list[BenchRow]:
     """The routing overhead on reads; `quick` shrinks repeats to a smoke run."""
     reads, reps = (20, (3, 1)) if quick else (200, (30, 3))
     with _servers(settings) as (primary_url, replica_url):
-        return [_routing_overhead(settings, primary_url, replica_url, reads, reps)]
+        return _routing_overhead(settings, primary_url, replica_url, reads, reps)
