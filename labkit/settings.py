@@ -11,17 +11,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from dotenv import dotenv_values
 
 from labkit.errors import SettingsError
 from labkit.secrets import mask_url
 
-__all__ = ["Settings", "SETTING_SPECS", "SettingSpec", "POSTGRES_SCHEMES", "REDIS_SCHEMES", "project_root"]
+__all__ = ["Settings", "SETTING_SPECS", "SettingSpec", "POSTGRES_SCHEMES", "REDIS_SCHEMES", "REDIS_CLUSTER_SCHEMES",
+           "project_root"]
 
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "postgresql+asyncpg")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+REDIS_CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")  # host:port[,host:port...] of any nodes
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -75,6 +77,14 @@ def _bool(variable: str, raw: str) -> bool:
     raise SettingsError(variable, raw, "one of " + ", ".join(sorted(_TRUE | _FALSE)))
 
 
+def _port_ok(parts: SplitResult) -> bool:
+    """Whether a URL's port, when it gives one, is a number from 1 to 65535."""
+    try:
+        return parts.port != 0
+    except ValueError:  # not a number, or beyond 65535
+        return False
+
+
 def _url(schemes: tuple[str, ...]) -> Callable[[str, str], str | None]:
     def parse(variable: str, raw: str) -> str | None:
         value = raw.strip()
@@ -86,11 +96,9 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str, str], str | None]:
             raise SettingsError(
                 variable, mask_url(value), "a URL with scheme " + ", ".join(f"{s}://" for s in schemes)
             )
-        try:
-            port = parts.port
-        except ValueError:  # not a number, or beyond 65535
-            port = 0
-        if port == 0:
+        # A cluster URL names several nodes, host:port,host:port: each port is checked.
+        nodes = parts.netloc.rpartition("@")[2].split(",") if scheme in REDIS_CLUSTER_SCHEMES else [parts.netloc]
+        if not all(_port_ok(urlsplit(f"//{node.strip()}")) for node in nodes):
             raise SettingsError(variable, mask_url(value), "a URL whose port is a number from 1 to 65535")
         return value
 
@@ -147,8 +155,9 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "test each connection with a ping when it leaves the pool"),
     SettingSpec("DATABASE_CONNECT_TIMEOUT", "connect_timeout", _float(0.1), "3",
                 "seconds to wait for a database server before reporting it unreachable"),
-    SettingSpec("REDIS_URL", "redis_url", _url(REDIS_SCHEMES), "",
-                "Redis server to measure; empty starts an embedded Redis"),
+    SettingSpec("REDIS_URL", "redis_url", _url(REDIS_SCHEMES + REDIS_CLUSTER_SCHEMES), "",
+                "Redis server to measure (redis+cluster://host:port,... for a Redis Cluster); "
+                "empty starts an embedded Redis"),
     SettingSpec("REDIS_MAX_CONNECTIONS", "redis_max_connections", _int(1), "50",
                 "size of the Redis connection pool"),
     SettingSpec("REDIS_SOCKET_TIMEOUT", "redis_socket_timeout", _float(0.001), "0.5",

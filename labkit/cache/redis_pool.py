@@ -14,6 +14,7 @@ import threading
 from collections import deque
 from typing import Any
 
+from redis._parsers.hiredis import NOT_ENOUGH_DATA
 from redis.asyncio.connection import AbstractConnection as AsyncConnection
 from redis.asyncio.connection import ConnectionPool as AsyncConnectionPool
 from redis.asyncio.retry import Retry as AsyncRetry
@@ -57,6 +58,13 @@ def connection_options(
         "retry": Retry(NoBackoff(), 0),
         "health_check_interval": 0,
     }
+
+
+def _read_one(conn: Connection) -> Any:
+    try:
+        return conn.read_response()
+    except ResponseError as exc:
+        return exc
 
 
 def _exhausted(max_connections: int, wait_s: float) -> RedisConnectionError:
@@ -110,6 +118,25 @@ class RedisPool:
     def flush(self, conn: Connection) -> None:
         """Nothing to do: `send` returns once the kernel took every byte."""
 
+    def read_replies(self, conn: Connection, n: int) -> list[Any]:
+        """`n` replies in order, error replies as exceptions (not raised), taken straight from the
+        hiredis reader; the socket's timeout bounds each wait. A failed read leaves the connection
+        to be discarded."""
+        parser: Any = conn._parser
+        reader = getattr(parser, "_reader", None)
+        if reader is None:  # the pure-Python parser: one redis-py call per reply
+            return [_read_one(conn) for _ in range(n)]
+        out: list[Any] = []
+        gets, append, missing = reader.gets, out.append, n
+        while missing:
+            reply = gets()
+            if reply is NOT_ENOUGH_DATA:
+                parser.read_from_socket()
+            else:
+                append(reply)
+                missing -= 1
+        return out
+
     def release(self, conn: Connection) -> None:
         """Give a connection back, its replies all read."""
         self._idle.append(conn)
@@ -136,8 +163,8 @@ class AsyncRedisPool:
     """At most `max_connections` redis-py asyncio connections, owned by one event loop at a time."""
 
     def __init__(self, url: str, options: dict[str, Any], wait_s: float) -> None:
-        # The asyncio client wants its own Retry type (a sync one is converted, with a warning).
-        template = AsyncConnectionPool.from_url(url, **{**options, "retry": AsyncRetry(NoBackoff(), 0)})
+        options = {**options, "retry": AsyncRetry(NoBackoff(), 0)}  # an asyncio client wants its own Retry
+        template = AsyncConnectionPool.from_url(url, **options)
         self.connection_class: type[AsyncConnection] = template.connection_class
         self.connection_kwargs = dict(template.connection_kwargs)
         self.max_connections: int = options["max_connections"]
@@ -201,6 +228,36 @@ class AsyncRedisPool:
     async def flush(self, conn: AsyncConnection) -> None:
         """Wait until the transport's buffer drains (flow control for big writes)."""
         await conn._writer.drain()  # type: ignore[union-attr]
+
+    async def read_replies(self, conn: AsyncConnection, n: int) -> list[Any]:
+        """`n` replies in order, error replies as exceptions (not raised), taken straight from the
+        hiredis reader. Bytes already received are fed to it at once; a wait for more goes through
+        redis-py's `read_response` and its timeout."""
+        parser: Any = conn._parser
+        reader = getattr(parser, "_reader", None)
+        stream = getattr(parser, "_stream", None)
+        out: list[Any] = []
+        append, missing = out.append, n
+        while missing:
+            if reader is not None:
+                gets = reader.gets
+                while missing:
+                    reply = gets()
+                    if reply is NOT_ENOUGH_DATA:
+                        break
+                    append(reply)
+                    missing -= 1
+                if not missing:
+                    break
+                if stream is not None and getattr(stream, "_buffer", None):  # received: no wait
+                    await parser.read_from_socket()
+                    continue
+            try:
+                append(await conn.read_response())
+            except ResponseError as exc:
+                append(exc)
+            missing -= 1
+        return out
 
     def _wake(self) -> None:
         while self._waiters:

@@ -20,6 +20,8 @@ __all__ = [
     "INVALIDATE_TAGS",
     "GET_VERSIONED",
     "DELETE_IF_EQUALS",
+    "TAG_ENTRY",
+    "POP_TAG",
 ]
 
 
@@ -127,5 +129,24 @@ DELETE_IF_EQUALS = Script(
     """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
+"""
+)
+
+# Redis Cluster, where an entry and its tag sets may live on different nodes: one script per key.
+# KEYS[1] a tag set; ARGV[1] the entry's key, ARGV[2] its ttl in ms (the set lives as long).
+TAG_ENTRY = Script(
+    """
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+"""
+)
+
+# KEYS[1] a tag set: its members, and the set deleted in the same step (a later tag starts anew).
+POP_TAG = Script(
+    """
+local members = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return members
 """
 )

@@ -16,6 +16,7 @@ __all__ = [
     "RunClosedError",
     "UncheckedResultsWarning",
     "NotebookFailed",
+    "MeasurementTimeout",
 ]
 
 
@@ -54,3 +55,7 @@ class UncheckedResultsWarning(UserWarning):
 
 class NotebookFailed(LabError, RuntimeError):
     """A notebook raised while it was executed; its report still shows the error."""
+
+
+class MeasurementTimeout(LabError, TimeoutError):
+    """What a measurement waits for (a tracking connection, an invalidation) did not happen within its deadline."""

@@ -143,6 +143,8 @@ from pathlib import Path
 import psycopg
 import redis
 
+from labkit.lab.errors import ParameterError
+
 __all__ = ["cases"]
 
 # Rows 1..n from one statement, in SQL that SQLite and PostgreSQL both accept ({p}: the driver's placeholder).
@@ -179,7 +181,7 @@ def cases(backend: str, url: str, items: int) -> Iterator[dict[str, Callable[[],
             conn = psycopg.connect("postgresql://" + url.split("://", 1)[1], autocommit=True)
             placeholder = "%s"
         else:
-            raise ValueError(f"unknown backend {backend!r}; use sqlite, postgresql or redis")
+            raise ParameterError(f"unknown backend {backend!r}; use sqlite, postgresql or redis")
         stack.callback(conn.close)
         select_one = f"SELECT {placeholder}"
         select_all = _SERIES.format(p=placeholder)

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from labkit.db import make_async_engine, make_engine
 from labkit.lab.demo import Base, create_schema, create_schema_async
+from labkit.lab.errors import ServiceError
+from labkit.lab.services.redis_cluster import LocalCluster, start_cluster
 from labkit.settings import Settings
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -37,6 +39,32 @@ def db_pg_url(pg_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(pg_url, autocommit=True, connect_timeout=5) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def local_cluster() -> Iterator[LocalCluster]:
+    """A real Redis Cluster (3 masters + 3 replicas) shared by the session; never kill its nodes."""
+    try:
+        cluster = start_cluster()
+    except ServiceError as exc:
+        if "no redis-server binary" in str(exc):
+            pytest.skip(f"no Redis Cluster: {exc}")
+        raise
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def own_cluster() -> Iterator[LocalCluster]:
+    """A Redis Cluster for one test alone, which may kill its nodes."""
+    try:
+        cluster = start_cluster()
+    except ServiceError as exc:
+        if "no redis-server binary" in str(exc):
+            pytest.skip(f"no Redis Cluster: {exc}")
+        raise
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -106,3 +106,16 @@ def test_excluded_packages_are_skipped(tmp_path: Path) -> None:
     (package / "lab" / "module.py").write_text('raise ValueError("x")\n')
     assert builtin_raises(package, excluded=("lab",)) == []
     assert builtin_raises(package, excluded=()) == ["planted/lab/module.py:1: raise ValueError"]
+
+
+# Builtins that are part of a Python protocol rather than an error report: a CLI's exit, a mapping's or a
+# module's missing name, a re-raised interrupt, a measured workload's sanity check.
+PROTOCOL_RAISES = frozenset({"SystemExit", "KeyboardInterrupt", "AttributeError", "KeyError", "AssertionError",
+                             "ModuleNotFoundError", "NotImplementedError", "StopIteration"})
+
+
+def test_the_lab_raises_lab_errors_for_bad_input() -> None:
+    """The lab has its own types (labkit.lab.errors), each keeping a builtin base, so `LabkitError` catches all."""
+    found = [line for line in builtin_raises(LIBRARY / "lab", excluded=())
+             if line.rsplit("raise ", 1)[1].removeprefix("builtins.") not in PROTOCOL_RAISES]
+    assert not found, "raise a labkit.lab.errors type instead of:\n" + "\n".join(found)

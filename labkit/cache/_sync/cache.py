@@ -7,16 +7,20 @@ namespaces; failures are counted and feed the circuit breaker.
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from labkit.cache._sync.backend import Backend
+from labkit.cache._sync.cluster import RedisClusterBackend
 from labkit.cache._sync.memory import MemoryBackend
+from labkit.cache._sync.near import NearCacheBackend
 from labkit.cache._sync.redis import RedisBackend
 from labkit.cache.base import CORRUPT, MISS, UNAVAILABLE, CacheBase
+from labkit.cache.cluster_map import is_cluster_url
 from labkit.cache.serializer import dumps
-from labkit.errors import CacheUnavailable
+from labkit.errors import CacheArgumentError, CacheUnavailable
 from labkit.settings import Settings
 
 if TYPE_CHECKING:
@@ -36,17 +40,35 @@ class Cache(CacheBase[Backend]):
 
     @classmethod
     def from_settings(cls: type[_C], settings: Settings, **options: Any) -> _C:
-        """A Redis cache built from `settings` (URL, pool size, timeouts, TTL, key prefix)."""
+        """A Redis cache built from `settings` (URL, pool size, timeouts, TTL, key prefix); a
+        `redis+cluster://` URL gives a Redis Cluster cache."""
         options.setdefault("key_prefix", settings.cache_key_prefix)
         options.setdefault("default_ttl", settings.cache_default_ttl)
+        if is_cluster_url(settings.redis_url):
+            return cls(RedisClusterBackend.from_settings(settings), **options)
         return cls(RedisBackend.from_settings(settings), **options)
 
     @classmethod
     def from_url(cls: type[_C], url: str, *, max_connections: int = 50, socket_timeout: float = 0.5,
-                 connect_timeout: float = 0.5, **options: Any) -> _C:
-        """A Redis cache on `url`."""
-        backend = RedisBackend(url, max_connections=max_connections,
-                                    socket_timeout=socket_timeout, connect_timeout=connect_timeout)
+                 connect_timeout: float = 0.5, near_entries: int = 0, near_ttl: float = 5.0,
+                 **options: Any) -> _C:
+        """A Redis cache on `url`: `redis://host:port/db` for one server, or
+        `redis+cluster://host:port[,host:port...]` for a Redis Cluster (any nodes; the rest are found).
+
+        `near_entries > 0` puts a near cache of that many entries in front: reads served from
+        process memory, invalidated by Redis (every master of a cluster), each kept at most `near_ttl` s.
+        """
+        timeouts: dict[str, Any] = {"max_connections": max_connections, "socket_timeout": socket_timeout,
+                                    "connect_timeout": connect_timeout}
+        backend: Backend
+        if near_entries:
+            prefix = str(options.get("key_prefix", "labkit")) + ":"
+            backend = NearCacheBackend(url, prefixes=(prefix,), max_entries=near_entries,
+                                            local_ttl=near_ttl, **timeouts)
+        elif is_cluster_url(url):
+            backend = RedisClusterBackend(url, **timeouts)
+        else:
+            backend = RedisBackend(url, **timeouts)
         return cls(backend, **options)
 
     @classmethod
@@ -283,6 +305,41 @@ class Cache(CacheBase[Backend]):
         self._call("set_many", self.backend.set_many, items)
         self._m.sets += len(items)
         self._m.bytes_written += sum(len(d) for _, d, _ in items)
+
+    def warm(self, keys: Iterable[Any], load: Callable[[list[Any]], Any], *, ttl: float | None = None,
+                   batch: int = 500, progress: Callable[[int, int | None], None] | None = None) -> int:
+        """Preload entries before traffic needs them; the number written.
+
+        `keys` (the hottest ones, or any list) are taken `batch` at a time; `load(chunk)` returns
+        {cache key: value} for a chunk (it may be a coroutine function), written with one pipelined
+        `set_many` each; `progress(done, total)` follows every chunk (`total` None for an iterator).
+        """
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise CacheArgumentError(f"batch must be an integer >= 1, got {batch!r}")
+        total = len(keys) if isinstance(keys, Sized) else None
+        done = 0
+        chunk: list[Any] = []
+        for key in keys:
+            chunk.append(key)
+            if len(chunk) == batch:
+                done += self._warm_chunk(chunk, load, ttl)
+                chunk = []
+                if progress is not None:
+                    progress(done, total)
+        if chunk:
+            done += self._warm_chunk(chunk, load, ttl)
+            if progress is not None:
+                progress(done, total)
+        return done
+
+    def _warm_chunk(self, chunk: list[Any], load: Callable[[list[Any]], Any], ttl: float | None) -> int:
+        values = load(chunk)
+        if inspect.isawaitable(values):
+            values = values
+        if not isinstance(values, Mapping):
+            raise CacheArgumentError(f"load must return a mapping of cache key to value, got {type(values).__name__}")
+        self.set_many(values, ttl)
+        return len(values)
 
     def invalidate_tags(self, *tags: str) -> int:
         """Delete every entry written with any of `tags`; returns how many were deleted."""

@@ -18,13 +18,14 @@ from labkit.db.sessions import session_factory
 from labkit.lab.app.config import AppConfig
 from labkit.lab.demo import create_schema, demo_data, write_demo_data
 from labkit.lab.demo.models import Base
+from labkit.lab.errors import ParameterError
 
 __all__ = ["sync_engine", "async_engine", "prepare_database", "drop_database", "student_count"]
 
 
 def _url(config: AppConfig) -> str:
     if not config.settings.database_url:
-        raise ValueError("DATABASE_URL is not set: the service needs a PostgreSQL URL")
+        raise ParameterError("DATABASE_URL is not set: the service needs a PostgreSQL URL")
     return config.settings.database_url
 
 

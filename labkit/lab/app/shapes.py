@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Integer, Select, SmallInteger, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from labkit.lab.demo.models import Course, Enrollment, Profile, Student
+from labkit.lab.errors import ParameterError
 
 __all__ = ["LEVELS", "RECOMMENDATIONS", "MAX_LIMIT", "MAX_OFFSET", "column_max", "STUDENT_ID_MAX",
            "student_json", "course_json", "list_statement", "count_statement",
@@ -25,7 +26,7 @@ def column_max(column: InstrumentedAttribute[int]) -> int:
     for cls, bits in ((SmallInteger, 16), (BigInteger, 64), (Integer, 32)):  # subclasses before Integer
         if isinstance(kind, cls):
             return 2 ** (bits - 1) - 1
-    raise TypeError(f"{column} is of type {kind!r}, not an integer column")
+    raise ParameterError(f"{column} is of type {kind!r}, not an integer column")
 
 
 STUDENT_ID_MAX = column_max(Student.id)

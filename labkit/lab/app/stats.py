@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from labkit.cache.metrics import LatencyHistogram
+from labkit.lab.errors import ParameterError
 
 __all__ = ["RequestStats"]
 
@@ -18,7 +19,7 @@ class RequestStats:
 
     def __init__(self, window_s: int = 10, clock: Callable[[], float] = time.monotonic) -> None:
         if window_s < 1:
-            raise ValueError(f"window_s={window_s!r} is not valid: expected an integer >= 1")
+            raise ParameterError(f"window_s={window_s!r} is not valid: expected an integer >= 1")
         self.window_s = window_s
         self._clock = clock
         self._lock = threading.Lock()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from labkit.lab.bench.stats import Ratio, ratio_of_medians, summarize
+from labkit.lab.errors import ParameterError
 
 __all__ = ["summary_table", "readable_summary", "ratio_between", "noise_floor"]
 
@@ -29,7 +30,7 @@ def summary_table(frame: pd.DataFrame, by: Sequence[str] = ("case",), value: str
 def readable_summary(table: pd.DataFrame, *, index: str = "case", unit: str = "us", digits: int = 1) -> pd.DataFrame:
     """A `summary_table` for display: times in `unit`, rounded, headed `median (µs)` and so on."""
     if unit not in _SCALE:
-        raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(_SCALE)}")
+        raise ParameterError(f"unknown unit {unit!r}; use one of {', '.join(_SCALE)}")
     shown = table.set_index(index)
     timed = [c for c in ("median", "p95", "p99", "iqr", "ci_low", "ci_high") if c in shown]
     out = (shown[timed] * _SCALE[unit]).round(digits)
@@ -47,7 +48,7 @@ def ratio_between(frame: pd.DataFrame, a: str, b: str, *, column: str = "case", 
     for name, x in ((a, xa), (b, xb)):
         if x.size == 0:
             known = ", ".join(map(str, samples[column].unique()))
-            raise ValueError(f"no samples of {name!r} in column {column!r}; present: {known}")
+            raise ParameterError(f"no samples of {name!r} in column {column!r}; present: {known}")
     return ratio_of_medians(xa, xb)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from labkit.lab.bench.runner import label_of
+from labkit.lab.errors import ParameterError
 
 __all__ = ["Cases"]
 
@@ -21,7 +22,7 @@ class Cases:
     def register(self, fn: F) -> F:
         """Decorator: add `fn` under its own name; its docstring's first line labels it."""
         if fn.__name__ in self._cases:
-            raise ValueError(f"case {fn.__name__!r} is registered twice")
+            raise ParameterError(f"case {fn.__name__!r} is registered twice")
         self._cases[fn.__name__] = fn
         return fn
 

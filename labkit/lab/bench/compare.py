@@ -21,7 +21,7 @@ from labkit.lab.bench.noise import Spread
 from labkit.lab.bench.results import Results, load_results
 from labkit.lab.bench.stats import ratio_of_medians_at, t_quantile
 from labkit.lab.bench.units import HIGHER_IS_BETTER, format_change, format_value
-from labkit.lab.errors import ResultsError
+from labkit.lab.errors import ParameterError, ResultsError
 
 __all__ = ["HIGHER_IS_BETTER", "RunComparison", "find_run", "judge_figures", "compare_runs"]
 
@@ -120,7 +120,7 @@ def judge_figures(
 ) -> pd.DataFrame:
     """The gate on samples grouped by figure (one mapping per run); `cis=False` bootstraps only where it decides."""
     if threshold < 0 or not 0 < alpha < 1:
-        raise ValueError(f"need threshold >= 0 and 0 < alpha < 1, got threshold={threshold}, alpha={alpha}")
+        raise ParameterError(f"need threshold >= 0 and 0 < alpha < 1, got threshold={threshold}, alpha={alpha}")
     shared = [f for f in runs_a[0] if all(f in run for run in [*runs_a, *runs_b])]
     m = len(shared)
     per_figure = alpha / max(m, 1)

@@ -26,6 +26,7 @@ from labkit.lab.bench.metadata import new_run_id
 from labkit.lab.bench.noise import Spread, read_noise, replicate_spread, write_noise
 from labkit.lab.bench.results import Results, list_runs, load_results, save_results
 from labkit.lab.bench.stats import t_quantile
+from labkit.lab.errors import ResultsError
 from labkit.settings import Settings
 
 __all__ = ["plant_slowdown", "planted", "wilson_interval", "runs_needed", "main"]
@@ -40,7 +41,7 @@ def planted(results: Results, factor: float, **where: Any) -> Results:
     for column, value in where.items():
         mask &= frame[column] == value
     if not mask.any():
-        raise ValueError(f"no rows match {where} in run {results.run_id}")
+        raise ResultsError(f"no rows match {where} in run {results.run_id}")
     frame.loc[mask, "value"] = frame.loc[mask, "value"] * factor
     return replace(results, frame=frame)
 

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labkit.lab.errors import ParameterError
+
 __all__ = ["LoadResult", "run_load"]
 
 Operation = Callable[[], object]  # a returned mapping becomes per-operation extras
@@ -57,7 +59,7 @@ class LoadResult:
     def windows(self, count: int) -> list[np.ndarray]:
         """Boolean masks that cut the load into `count` equal time slices by when operations ended."""
         if count < 1:
-            raise ValueError(f"count must be >= 1, got {count}")
+            raise ParameterError(f"count must be >= 1, got {count}")
         end = self.start + self.latency
         edges = np.linspace(0.0, max(self.elapsed, float(end.max(initial=0.0))), count + 1)
         index = np.clip(np.searchsorted(edges, end, side="right") - 1, 0, count - 1)
@@ -84,15 +86,15 @@ def run_load(
     each worker starts its operations at least that many seconds apart (the pause is not timed).
     """
     if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
+        raise ParameterError(f"workers must be >= 1, got {workers}")
     if seconds is None and operations is None:
-        raise ValueError("give seconds, operations, or both")
+        raise ParameterError("give seconds, operations, or both")
     if seconds is not None and seconds <= 0:
-        raise ValueError(f"seconds must be > 0, got {seconds}")
+        raise ParameterError(f"seconds must be > 0, got {seconds}")
     if interval < 0:
-        raise ValueError(f"interval must be >= 0, got {interval}")
+        raise ParameterError(f"interval must be >= 0, got {interval}")
     if operations is not None and operations < 1:
-        raise ValueError(f"operations must be >= 1, got {operations}")
+        raise ParameterError(f"operations must be >= 1, got {operations}")
 
     budget = itertools.count() if operations is not None else None
     lock = threading.Lock()

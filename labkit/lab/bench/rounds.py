@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from labkit.lab.bench.runner import Measurement, label_of, run_interleaved
+from labkit.lab.errors import ParameterError
 
 __all__ = ["run_rounds"]
 
@@ -30,16 +31,16 @@ def run_rounds(
     timed rounds only (a call that repeats its statement a thousand times warms itself up).
     """
     if repeats < 1 or warmups < 0:
-        raise ValueError(f"repeats={repeats}, warmups={warmups}: expected repeats >= 1 and warmups >= 0")
+        raise ParameterError(f"repeats={repeats}, warmups={warmups}: expected repeats >= 1 and warmups >= 0")
     names = list(cases)
     if not names:
-        raise ValueError("need at least one case")
+        raise ParameterError("need at least one case")
     limits = {name: repeats for name in names}
     for name, limit in (repeats_of or {}).items():
         if name not in limits:
-            raise ValueError(f"repeats_of names {name!r}, which is not a case; cases: {', '.join(names)}")
+            raise ParameterError(f"repeats_of names {name!r}, which is not a case; cases: {', '.join(names)}")
         if limit < 1:
-            raise ValueError(f"repeats_of[{name!r}]={limit}: expected at least 1")
+            raise ParameterError(f"repeats_of[{name!r}]={limit}: expected at least 1")
         limits[name] = min(limit, repeats)
     timings: dict[str, dict[str, list[float]]] = {name: {"warmup": [], "sample": []} for name in names}
     for r in range(warmups + repeats):

@@ -12,6 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from labkit.lab.bench.stats import Ratio, Summary, ratio_of_medians, summarize
+from labkit.lab.errors import ParameterError
 
 __all__ = [
     "Measurement",
@@ -64,11 +65,11 @@ class Comparison:
 
 def _check_counts(repeats: int, warmups: int, inner: int) -> None:
     if repeats < 1:
-        raise ValueError(f"repeats must be >= 1, got {repeats}")
+        raise ParameterError(f"repeats must be >= 1, got {repeats}")
     if warmups < 0:
-        raise ValueError(f"warmups must be >= 0, got {warmups}")
+        raise ParameterError(f"warmups must be >= 0, got {warmups}")
     if inner < 1:
-        raise ValueError(f"inner must be >= 1, got {inner}")
+        raise ParameterError(f"inner must be >= 1, got {inner}")
 
 
 def _time_sync(fn: Callable[[], object], inner: int) -> float:
@@ -144,7 +145,7 @@ def run_interleaved(
     """
     _check_counts(repeats, warmups, inner)
     if not cases:
-        raise ValueError("need at least one case")
+        raise ParameterError("need at least one case")
     timings: dict[str, dict[str, list[float]]] = {name: {"warmup": [], "sample": []} for name in cases}
     for phase, name in _rounds(list(cases), warmups, repeats, progress):
         timings[name][phase].append(_time_sync(cases[name], inner))
@@ -162,7 +163,7 @@ async def run_interleaved_async(
     """`run_interleaved` for coroutine functions, awaited on the running event loop."""
     _check_counts(repeats, warmups, inner)
     if not cases:
-        raise ValueError("need at least one case")
+        raise ParameterError("need at least one case")
     timings: dict[str, dict[str, list[float]]] = {name: {"warmup": [], "sample": []} for name in cases}
     for phase, name in _rounds(list(cases), warmups, repeats, progress):
         timings[name][phase].append(await _time_async(cases[name], inner))

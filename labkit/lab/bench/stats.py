@@ -9,6 +9,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from labkit.lab.errors import ParameterError
+
 __all__ = ["Summary", "Ratio", "summarize", "bootstrap_median_ci", "ratio_of_medians", "ratio_of_medians_at",
            "t_quantile"]
 
@@ -19,9 +21,9 @@ DEFAULT_CONFIDENCE = 0.95
 def _as_array(samples: Sequence[float] | np.ndarray) -> np.ndarray:
     array = np.asarray(samples, dtype=float)
     if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"need a non-empty 1-D sequence of samples, got shape {array.shape}")
+        raise ParameterError(f"need a non-empty 1-D sequence of samples, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
-        raise ValueError("samples must be finite numbers")
+        raise ParameterError("samples must be finite numbers")
     return array
 
 
@@ -150,7 +152,7 @@ def ratio_of_medians_at(
     """`ratio_of_medians` at several confidence levels from one set of resamples (a gate needs two)."""
     xa, xb = _as_array(a), _as_array(b)
     if np.median(xa) <= 0:
-        raise ValueError("the median of A must be positive to form a ratio")
+        raise ParameterError("the median of A must be positive to form a ratio")
     rng = np.random.default_rng(seed)
     ma = _resampled_medians(xa, resamples, rng)
     mb = _resampled_medians(xb, resamples, rng)
@@ -186,7 +188,7 @@ def _t_two_sided_mass(t: float, df: int) -> float:
 def t_quantile(p: float, df: int) -> float:
     """The `p` quantile (0.5 < p < 1) of Student's t with `df` degrees of freedom; normal beyond 300."""
     if not 0.5 < p < 1 or df < 1:
-        raise ValueError(f"need 0.5 < p < 1 and df >= 1, got p={p}, df={df}")
+        raise ParameterError(f"need 0.5 < p < 1 and df >= 1, got p={p}, df={df}")
     if df > 300:
         return NormalDist().inv_cdf(p)
     target, low, high = 2 * p - 1, 0.0, 1.0

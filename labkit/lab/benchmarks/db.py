@@ -23,6 +23,7 @@ from labkit.db.sqlite import SQLITE_PRAGMAS
 from labkit.lab.bench import BenchRow, ratio, run_interleaved
 from labkit.lab.benchmarks._tables import ACCOUNTS, EVENT_COLUMNS, EVENTS, METADATA, event_rows
 from labkit.lab.demo import Course, Enrollment, Profile, Student, create_schema, demo_data, write_demo_data
+from labkit.lab.errors import LabError
 from labkit.monitor import QueryMonitor, expect_queries
 from labkit.settings import Settings
 
@@ -262,7 +263,7 @@ def _monitor_overhead(engine: Engine, settings: Settings, reps: tuple[int, int],
     ms = _measure({"bare": bare, "monitored": monitored}, *reps)
     monitor.detach_all()
     if monitor.total_count == 0:
-        raise RuntimeError("the monitored case ran no statement through the monitor")
+        raise LabError("the monitored case ran no statement through the monitor")
     return BenchRow(SUITE, "QueryMonitor overhead on a Core primary-key select (postgresql)",
                     ratio(ms["bare"], ms["monitored"]), target_max=1.15)
 

@@ -38,4 +38,10 @@ SEED_CLAIMS: tuple[Claim, ...] = (
     Claim("pool_efficiency", "detail", "Connection Pool Efficiency", "", "95%", "", "04_pooling"),
     Claim("sqlite_tuning", "detail", "SQLite WAL, mmap, larger cache", "", "", "no figure given", "05_sqlite_tuning"),
     Claim("async_10_ops", "detail", "Sync vs Async (10 operations)", "100ms", "20ms", "5x", "06_async"),
+    # The seed's next steps for caching, named without figures.
+    Claim("redis_cluster", "detail", "Distributed caching with Redis Cluster", "", "", "next step, no figure given",
+          "10_cache_cluster"),
+    Claim("cache_warming", "detail", "Cache warming", "", "", "next step, no figure given", "10_cache_cluster"),
+    Claim("cache_preloading", "detail", "Cache preloading", "", "", "next step, no figure given",
+          "10_cache_cluster"),
 )

@@ -12,7 +12,7 @@ import pandas as pd
 from labkit.lab.bench.results import LAB_ORIGINS, LatestRun, Results, find_latest
 from labkit.lab.claims.base import Claim, Finding, ratio_text
 from labkit.lab.claims.registry import SEED_CLAIMS
-from labkit.lab.errors import DamagedResultsError, ResultsError
+from labkit.lab.errors import DamagedResultsError, LabError, ResultsError
 
 __all__ = ["ClaimsEvaluation", "evaluators", "claims", "evaluate_claims", "evaluate_run", "claims_table",
            "styled_verdicts", "findings_frame", "verdict_counts", "skipped_table"]
@@ -26,12 +26,12 @@ def evaluators() -> dict[str, Callable[[Results], Finding]]:
     for module in claims_modules():
         for claim_id, fn in getattr(module, "EVALUATORS", {}).items():
             if claim_id in found:
-                raise ValueError(f"claim {claim_id!r} is evaluated twice")
+                raise LabError(f"claim {claim_id!r} is evaluated twice")
             found[claim_id] = fn
     known = {c.id for c in SEED_CLAIMS}
     unknown = sorted(set(found) - known)
     if unknown:
-        raise ValueError(f"evaluators for unknown claims {unknown}; claims are {sorted(known)}")
+        raise LabError(f"evaluators for unknown claims {unknown}; claims are {sorted(known)}")
     return found
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from labkit.db.bulk import bulk_insert
 from labkit.lab.demo.models import Course, Enrollment, Profile, Student
+from labkit.lab.errors import ParameterError
 
 __all__ = ["DemoData", "demo_data", "write_demo_data", "write_demo_data_async"]
 
@@ -45,10 +46,10 @@ def demo_data(*, students: int = 1000, courses: int = 50, enrollments_per_studen
               seed: int = 0) -> DemoData:
     """Build the records; the same arguments always give the same records."""
     if students < 0 or courses < 1 or enrollments_per_student < 0:
-        raise ValueError(f"students={students}, courses={courses}, enrollments_per_student="
+        raise ParameterError(f"students={students}, courses={courses}, enrollments_per_student="
                          f"{enrollments_per_student}: expected students >= 0, courses >= 1, enrollments >= 0")
     if enrollments_per_student > courses:
-        raise ValueError(f"enrollments_per_student={enrollments_per_student} exceeds courses={courses}: "
+        raise ParameterError(f"enrollments_per_student={enrollments_per_student} exceeds courses={courses}: "
                          "a student takes each course at most once")
     rng = random.Random(seed)
     course_rows: list[dict[str, Any]] = []

@@ -44,6 +44,11 @@ REPLACEMENTS = {
     "AsyncMemoryBackend": "MemoryBackend",
     "AsyncRedisBackend": "RedisBackend",
     "AsyncRedisPool": "RedisPool",
+    "AsyncRedisClusterBackend": "RedisClusterBackend",
+    "AsyncClusterMap": "ClusterMap",
+    "AsyncNearCacheBackend": "NearCacheBackend",
+    "AsyncInvalidationListener": "InvalidationListener",
+    "AsyncListenerGroup": "ListenerGroup",
     "AsyncSingleFlight": "SingleFlight",
 }
 _HEADER = "# Generated from labkit/cache/_async/{name} by `make unasync`: do not edit.\n"

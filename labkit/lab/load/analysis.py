@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from labkit.lab.bench.stats import Ratio, ratio_of_medians
+from labkit.lab.errors import ParameterError
 
 __all__ = ["step_table", "mode_ratios", "memory_table", "ratio_of_quantiles", "STEP_KEYS"]
 
@@ -50,7 +51,7 @@ def ratio_of_quantiles(a: np.ndarray, b: np.ndarray, q: float, *, resamples: int
     """quantile_q(b) / quantile_q(a) with a percentile-bootstrap 95% CI (both resampled independently)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.size == 0 or b.size == 0:
-        raise ValueError("both sample sets must be non-empty")
+        raise ParameterError("both sample sets must be non-empty")
     rng = np.random.default_rng(seed)
     qa = np.quantile(a[rng.integers(0, a.size, (resamples, a.size))], q, axis=1)
     qb = np.quantile(b[rng.integers(0, b.size, (resamples, b.size))], q, axis=1)

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from labkit.lab.errors import ServiceError
+from labkit.lab.errors import ParameterError, ServiceError
 from labkit.lab.load.open_loop import Sample
 
 __all__ = ["run_locust", "LOCUSTFILE"]
@@ -24,7 +24,7 @@ def run_locust(base_url: str, *, users: int, duration_s: float, students: int, t
                grace_s: float = 60.0) -> tuple[list[Sample], float]:
     """Run locust for `duration_s` s with `users` users; (samples timed from the step start, its t0 epoch)."""
     if users < 1 or duration_s <= 0:
-        raise ValueError(f"users={users!r}, duration_s={duration_s!r}: need users >= 1 and a duration > 0")
+        raise ParameterError(f"users={users!r}, duration_s={duration_s!r}: need users >= 1 and a duration > 0")
     with tempfile.TemporaryDirectory(prefix="labkit-locust-") as folder:
         samples_path = Path(folder) / "samples.csv"
         env = {**os.environ, "LABKIT_LOCUST_SAMPLES": str(samples_path), "LABKIT_LOAD_STUDENTS": str(students),

@@ -18,6 +18,7 @@ import redis
 
 from labkit.lab.app.config import MODES, AppConfig
 from labkit.lab.app.database import drop_database, prepare_database
+from labkit.lab.errors import ParameterError
 from labkit.lab.load.closed_loop import run_locust
 from labkit.lab.load.memory import MemorySampler
 from labkit.lab.load.open_loop import Sample, run_open_loop
@@ -64,13 +65,13 @@ class LoadPlan:
     def __post_init__(self) -> None:
         bad = [m for m in self.modes if m not in MODES]
         if bad or not self.modes:
-            raise ValueError(f"modes={list(self.modes)!r}: choose one or more of {list(MODES)}")
+            raise ParameterError(f"modes={list(self.modes)!r}: choose one or more of {list(MODES)}")
         if any(u < 1 for u in self.users) or any(r <= 0 for r in self.rates):
-            raise ValueError(f"users={list(self.users)} and rates={list(self.rates)} must be positive")
+            raise ParameterError(f"users={list(self.users)} and rates={list(self.rates)} must be positive")
         if not self.users and not self.rates:
-            raise ValueError("nothing to run: give at least one user count or one arrival rate")
+            raise ParameterError("nothing to run: give at least one user count or one arrival rate")
         if self.duration_s <= self.settle_s:
-            raise ValueError(f"duration_s={self.duration_s} must be more than settle_s={self.settle_s}")
+            raise ParameterError(f"duration_s={self.duration_s} must be more than settle_s={self.settle_s}")
 
     def steps(self) -> list[Step]:
         return [Step("closed", users=u) for u in self.users] + [Step("open", rate=float(r)) for r in self.rates]

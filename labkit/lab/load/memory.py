@@ -7,6 +7,8 @@ import time
 
 import psutil
 
+from labkit.lab.errors import ParameterError
+
 __all__ = ["MemorySampler"]
 
 
@@ -15,7 +17,7 @@ class MemorySampler:
 
     def __init__(self, pid: int, interval: float = 0.25) -> None:
         if interval <= 0:
-            raise ValueError(f"interval={interval!r} is not valid: expected a number > 0")
+            raise ParameterError(f"interval={interval!r} is not valid: expected a number > 0")
         self.process = psutil.Process(pid)
         self.interval = interval
         self.samples: list[tuple[float, int, str]] = []

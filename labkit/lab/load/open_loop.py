@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from labkit.lab.errors import ParameterError
 from labkit.lab.load.workload import Workload
 
 __all__ = ["Sample", "run_open_loop"]
@@ -74,7 +75,7 @@ def run_open_loop(base_url: str, *, rate: float, duration_s: float, workload: Wo
     overloaded server costs at most `duration_s + timeout` s and shows as errors, not as a longer run.
     """
     if rate <= 0 or duration_s <= 0:
-        raise ValueError(f"rate={rate!r}, duration_s={duration_s!r}: both must be > 0")
+        raise ParameterError(f"rate={rate!r}, duration_s={duration_s!r}: both must be > 0")
     out: list[list[Sample]] = []
     errors: list[BaseException] = []
 

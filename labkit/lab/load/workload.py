@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from labkit.lab.errors import ParameterError
+
 __all__ = ["Workload", "Request", "DEFAULT_MIX", "EXPECTED_STATUS"]
 
 # endpoint name -> weight; "missing" asks for an id that does not exist (a 404 is its right answer).
@@ -38,10 +40,10 @@ class Workload:
 
     def __post_init__(self) -> None:
         if self.students < 1:
-            raise ValueError(f"students={self.students!r} is not valid: expected an integer >= 1")
+            raise ParameterError(f"students={self.students!r} is not valid: expected an integer >= 1")
         unknown = sorted(set(self.mix) - set(DEFAULT_MIX))
         if unknown:
-            raise ValueError(f"unknown endpoints {unknown} in the mix; known: {sorted(DEFAULT_MIX)}")
+            raise ParameterError(f"unknown endpoints {unknown} in the mix; known: {sorted(DEFAULT_MIX)}")
 
     def student_id(self, rng: random.Random) -> int:
         """A log-uniform id in 1..students: id k is about as likely as all of 2k..4k together."""
@@ -64,7 +66,7 @@ class Workload:
             return Request(name, "/api/v1/health")
         if name == "missing":
             return Request(name, f"/api/v1/students/{self.students + 1 + rng.randrange(1000)}")
-        raise ValueError(f"unknown endpoint {name!r}; known: {sorted(DEFAULT_MIX)}")
+        raise ParameterError(f"unknown endpoint {name!r}; known: {sorted(DEFAULT_MIX)}")
 
     def next(self, rng: random.Random) -> Request:
         """A request drawn from the mix."""

@@ -11,6 +11,8 @@ import pandas as pd
 from cycler import cycler
 from matplotlib.figure import Figure
 
+from labkit.lab.errors import ParameterError
+
 __all__ = [
     "PALETTE",
     "UNITS",
@@ -64,7 +66,7 @@ def _scale(unit: str) -> float:
     try:
         return UNITS[unit]
     except KeyError:
-        raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}") from None
+        raise ParameterError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}") from None
 
 
 def latency_distribution(
@@ -76,7 +78,7 @@ def latency_distribution(
     scale = _scale(unit)
     groups = [(name, group[value].to_numpy() * scale) for name, group in frame.groupby(by, sort=False)]
     if not groups:
-        raise ValueError("no samples to plot")
+        raise ParameterError("no samples to plot")
     fig, ax = plt.subplots(figsize=(8.0, 0.6 * len(groups) + 1.6))
     ax.boxplot([g for _, g in groups], vert=False, showfliers=True, widths=0.6,
                flierprops={"markersize": 2, "alpha": 0.4}, medianprops={"color": PALETTE[1]})
@@ -342,7 +344,7 @@ def ci_bars(
     groups = list(dict.fromkeys(frame[y]))
     hues = list(dict.fromkeys(frame[hue]))
     if not groups:
-        raise ValueError("nothing to plot")
+        raise ParameterError("nothing to plot")
     height = 0.8 / len(hues)
     fig, ax = plt.subplots(figsize=(8.0, 0.45 * len(groups) * len(hues) + 1.6))
     for i, name in enumerate(hues):

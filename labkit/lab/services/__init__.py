@@ -22,6 +22,7 @@ from labkit.lab.services.embedded import (
     up,
     version_of,
 )
+from labkit.lab.services.redis_cluster import LocalCluster, redis_cluster
 
 __all__ = [
     "BACKENDS",
@@ -30,12 +31,14 @@ __all__ = [
     "keep",
     "probe",
     "Endpoints",
+    "LocalCluster",
     "ServiceStatus",
     "check_postgres",
     "check_redis",
     "down",
     "endpoint",
     "postgres_url",
+    "redis_cluster",
     "redis_url",
     "resolve",
     "running_embedded",

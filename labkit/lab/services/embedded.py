@@ -27,7 +27,7 @@ import psycopg
 import redis
 
 from labkit.errors import ServerUnreachable
-from labkit.lab.errors import ServiceError
+from labkit.lab.errors import ParameterError, ServiceError
 from labkit.secrets import mask_url
 from labkit.settings import Settings
 
@@ -427,7 +427,7 @@ def endpoint(settings: Settings, backend: str) -> str:
         return postgres_url(settings)
     if backend == "redis":
         return redis_url(settings)
-    raise ValueError(f"unknown backend {backend!r}; backends are {', '.join(BACKENDS)}")
+    raise ParameterError(f"unknown backend {backend!r}; backends are {', '.join(BACKENDS)}")
 
 
 def version_of(backend: str, url: str, timeout: float = 3.0) -> str:

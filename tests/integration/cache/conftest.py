@@ -1,4 +1,5 @@
-"""Fixtures of the cache suite: each backend (system Redis, embedded Redis, memory), sync and async.
+"""Fixtures of the cache suite: each backend (system Redis, embedded Redis, the lab's Redis Cluster,
+a near cache in front of the system Redis, memory), sync and async.
 
 `make_cache(**options)` builds a cache of the parametrized kind whose keys live under the
 test's Redis namespace; `clock` drives the memory backend's TTLs; `aw()` awaits when needed.
@@ -17,15 +18,19 @@ import redis
 from labkit.cache import (
     AsyncCache,
     AsyncMemoryBackend,
+    AsyncNearCacheBackend,
     AsyncRedisBackend,
+    AsyncRedisClusterBackend,
     Cache,
     MemoryBackend,
+    NearCacheBackend,
     RedisBackend,
+    RedisClusterBackend,
 )
 from labkit.lab import services
 from labkit.settings import Settings
 
-KINDS = ["redis", "embedded", "memory"]
+KINDS = ["redis", "embedded", "cluster", "near", "memory"]
 MODES = ["sync", "async"]
 
 
@@ -97,6 +102,12 @@ def backend_factory(
     def build() -> Any:
         if kind == "memory":
             return (AsyncMemoryBackend if mode == "async" else MemoryBackend)(1000, clock)
+        if kind == "near":  # a near cache on the system Redis, tracking this test's namespace
+            prefixes = (request.getfixturevalue("redis_namespace") + ":",)
+            return (AsyncNearCacheBackend if mode == "async" else NearCacheBackend)(redis_url, prefixes=prefixes)
+        if kind == "cluster":
+            url = request.getfixturevalue("local_cluster").url
+            return (AsyncRedisClusterBackend if mode == "async" else RedisClusterBackend)(url)
         url = redis_url if kind == "redis" else request.getfixturevalue("embedded_redis_url")
         return (AsyncRedisBackend if mode == "async" else RedisBackend)(url)
 

@@ -19,13 +19,17 @@ def test_the_public_names_are_pinned():
         "AsyncCache",
         "AsyncCachedFunction",
         "AsyncMemoryBackend",
+        "AsyncNearCacheBackend",
         "AsyncRedisBackend",
+        "AsyncRedisClusterBackend",
         "Backend",
         "Cache",
         "CachedFunction",
         "CircuitBreaker",
         "MemoryBackend",
+        "NearCacheBackend",
         "RedisBackend",
+        "RedisClusterBackend",
         "cached",
         "default_cache",
         "dumps",
@@ -44,6 +48,7 @@ def test_importing_and_building_caches_opens_no_connection():
         "socket.create_connection = refuse\n"
         "import labkit.cache as c\n"
         "c.Cache.from_url('redis://127.0.0.1:1/0'); c.AsyncCache.from_url('redis://127.0.0.1:1/0')\n"
+        "c.Cache.from_url('redis+cluster://127.0.0.1:1'); c.AsyncCache.from_url('redis+cluster://127.0.0.1:1')\n"
         "@c.cached(prefix='p', ttl=1)\n"
         "def f(x): return x\n"
         "print('quiet')\n"

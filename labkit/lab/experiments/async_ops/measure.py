@@ -34,6 +34,7 @@ from labkit.db import (
 from labkit.lab.bench.runner import Measurement, run_interleaved_async
 from labkit.lab.bench.stats import ratio_of_medians
 from labkit.lab.demo import Profile, Student, create_schema, demo_data, write_demo_data
+from labkit.lab.errors import ParameterError
 from labkit.settings import Settings
 
 __all__ = ["KINDS", "STRATEGIES", "DRIVERS", "SCHEMA", "AsyncOpsLab", "open_lab", "speedups"]
@@ -92,9 +93,9 @@ class AsyncOpsLab:
     def _plan(self, kind: str, n_ops: int) -> list[tuple[str, int]]:
         """Which reads a batch makes: ('db' | 'cache', student id) for each of the N operations."""
         if kind not in KINDS:
-            raise ValueError(f"kind={kind!r} is not valid: expected one of {', '.join(KINDS)}")
+            raise ParameterError(f"kind={kind!r} is not valid: expected one of {', '.join(KINDS)}")
         if n_ops < 1:
-            raise ValueError(f"n_ops must be >= 1, got {n_ops}")
+            raise ParameterError(f"n_ops must be >= 1, got {n_ops}")
         ids = [1 + (i * 7919) % self.students for i in range(n_ops)]
         if kind == "mix":
             return [("db" if i % 2 == 0 else "cache", sid) for i, sid in enumerate(ids)]
@@ -222,7 +223,7 @@ async def open_lab(pg_url: str, redis_url: str, *, students: int = 1000, max_ops
     queue for one; keep 3 × `max_ops` under the server's `max_connections`.
     """
     if students < 1:
-        raise ValueError(f"students must be >= 1, got {students}")
+        raise ParameterError(f"students must be >= 1, got {students}")
     settings = settings or Settings.from_env()
     admin_url = database_url(url=pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin_url, autocommit=True) as admin:

@@ -28,6 +28,7 @@ from labkit.lab.demo import (
     demo_data,
     write_demo_data,
 )
+from labkit.lab.errors import ParameterError
 from labkit.lab.experiments.scratch_db import ScratchDatabase
 from labkit.lab.strategies import UPDATE_STRATEGIES
 
@@ -43,7 +44,7 @@ class UpdateBench:
 
     def __init__(self, db: ScratchDatabase, rows: int, *, courses: int = 50, seed: int = 0) -> None:
         if rows < 1:
-            raise ValueError(f"rows must be >= 1, got {rows}")
+            raise ParameterError(f"rows must be >= 1, got {rows}")
         self.db = db
         self.rows = rows
         self.factory = session_factory(db.engine)

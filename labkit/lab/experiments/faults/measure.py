@@ -24,6 +24,7 @@ import psycopg
 from labkit.lab.app.config import MODES, AppConfig
 from labkit.lab.app.database import prepare_database
 from labkit.lab.bench.results import Results
+from labkit.lab.errors import ParameterError
 from labkit.lab.experiment import Experiment
 from labkit.lab.experiments.faults.analysis import fault_table, headline
 from labkit.lab.experiments.faults.injectors import FAULTS, Servers, label_of
@@ -62,12 +63,12 @@ class FaultPlan:
     def __post_init__(self) -> None:
         unknown = [f for f in self.faults if f not in FAULTS]
         if unknown or not self.faults:
-            raise ValueError(f"faults={list(self.faults)!r}: choose one or more of {list(FAULTS)}")
+            raise ParameterError(f"faults={list(self.faults)!r}: choose one or more of {list(FAULTS)}")
         bad = [m for m in self.modes if m not in MODES]
         if bad or not self.modes:
-            raise ValueError(f"modes={list(self.modes)!r}: choose one or more of {list(MODES)}")
+            raise ParameterError(f"modes={list(self.modes)!r}: choose one or more of {list(MODES)}")
         if min(self.rate, self.fault_s, self.after_s, self.before_s) <= 0:
-            raise ValueError("rate, before_s, fault_s and after_s must all be more than 0")
+            raise ParameterError("rate, before_s, fault_s and after_s must all be more than 0")
 
     def windows(self) -> list[Window]:
         """Each fault's window on the run's clock (seconds since the load started)."""

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from labkit.db import database_url, session_factory, unit_of_work
 from labkit.errors import LabkitError
 from labkit.lab.demo import Student, create_schema, demo_data, drop_schema, write_demo_data
+from labkit.lab.errors import ParameterError
 from labkit.lab.experiments.memory.cases import CASES, engine_for
 from labkit.secrets import mask_text, url_secrets
 
@@ -46,7 +47,7 @@ def _admin_url(url: str) -> str:
 def prepare_students(url: str, rows: int) -> bool:
     """Make the experiment's table hold students 1..`rows` (with profiles); False if it already did."""
     if rows < 1:
-        raise ValueError(f"rows must be >= 1, got {rows}")
+        raise ParameterError(f"rows must be >= 1, got {rows}")
     if _is_postgres(url):
         with psycopg.connect(_admin_url(url), autocommit=True) as admin:
             admin.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
@@ -109,7 +110,7 @@ def run_child(url: str, case: str, rows: int, *, timeout: float = 900.0) -> dict
 def run_cases(urls: Mapping[str, str], cases: Sequence[str], rows: int, *, repeats: int = 3) -> pd.DataFrame:
     """Each (backend, case) `repeats` times, in rotating order per round; tidy rows per metric."""
     if repeats < 1:
-        raise ValueError(f"repeats must be >= 1, got {repeats}")
+        raise ParameterError(f"repeats must be >= 1, got {repeats}")
     labels = CASES.labels()
     for case in cases:
         CASES[case]

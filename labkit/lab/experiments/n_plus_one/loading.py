@@ -31,6 +31,7 @@ from labkit.lab.demo import (
     demo_data,
     write_demo_data,
 )
+from labkit.lab.errors import ParameterError
 from labkit.monitor import QueryMonitor
 from labkit.settings import Settings
 
@@ -174,7 +175,7 @@ def profile_cases(engines: Mapping[str, Engine], query: str, *, students: int, p
         elif query == "join_query":
             fn, args = core_join, (min(page, students),)
         else:
-            raise ValueError(f"query={query!r} is not valid: expected simple_select or join_query")
+            raise ParameterError(f"query={query!r} is not valid: expected simple_select or join_query")
         case = _in_session(factory, fn, *args)
         case.__name__ = profile
         case.__doc__ = _PROFILE_LABELS.get(profile, profile)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 from labkit.db import bulk_insert, session_factory, unit_of_work
 from labkit.lab.bench import Cases
+from labkit.lab.errors import ParameterError
 
 __all__ = ["PARENT_STRATEGIES", "Parent", "Child", "seed_parents", "parent_cases"]
 
@@ -89,7 +90,7 @@ def selectinload(session: Session) -> tuple[int, int]:
 def seed_parents(engine: Engine, parents: int, children: int) -> int:
     """Create the two tables and write `parents` × `children` rows with labkit's bulk insert."""
     if parents < 1 or children < 0:
-        raise ValueError(f"parents={parents}, children={children}: expected parents >= 1 and children >= 0")
+        raise ParameterError(f"parents={parents}, children={children}: expected parents >= 1 and children >= 0")
     _Base.metadata.create_all(engine)
     with unit_of_work(session_factory(engine)) as session:
         bulk_insert(session, Parent, [{"id": p, "data": f"parent {p}"} for p in range(1, parents + 1)])

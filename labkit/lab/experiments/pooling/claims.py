@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from labkit.lab.bench.results import Results
 from labkit.lab.claims.base import Figure, Finding, Verdict, ci_verdict, figure_of
+from labkit.lab.errors import ResultsError
 
 __all__ = ["EVALUATORS", "pool_efficiency", "CLAIMED_EFFICIENCY"]
 
@@ -22,7 +23,7 @@ def _pool_case(results: Results) -> str:
         return "seed_pool"
     pools = frame[frame["case"] != "nullpool"]
     if pools.empty:
-        raise ValueError("the run measured no QueuePool")
+        raise ResultsError("the run measured no QueuePool")
     return str(pools.sort_values("pool_size")["case"].iloc[-1])
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from labkit.lab.bench.results import Results
 from labkit.lab.bench.stats import Ratio
 from labkit.lab.claims.base import Finding, before_after, count_verdict, ratio_of, ratio_text
+from labkit.lab.errors import ResultsError
 
 __all__ = ["EVALUATORS", "sqlite_tuning", "WORKLOAD_ORDER", "MIN_READS"]
 
@@ -21,7 +22,7 @@ def sqlite_tuning(results: Results) -> Finding:
     measured = [k for k in WORKLOAD_ORDER if not samples[(samples["kind"] == k) & (samples["case"] == "tuned")].empty
                 and not samples[(samples["kind"] == k) & (samples["case"] == "default")].empty]
     if not measured:
-        raise ValueError("the run has no workload measured on both the default and the tuned profile")
+        raise ResultsError("the run has no workload measured on both the default and the tuned profile")
     starved = ""
     if "reader" in measured:
         reads = samples[samples["kind"] == "reader"].groupby("case").size()
@@ -33,7 +34,7 @@ def sqlite_tuning(results: Results) -> Finding:
                 starved = (f"readers during a writer (the default reader was starved: {n_default} reads "
                            f"completed vs {n_tuned} tuned)")
     if not measured:
-        raise ValueError("the run has no workload measured often enough on both profiles")
+        raise ResultsError("the run has no workload measured often enough on both profiles")
     ratios: dict[str, Ratio] = {
         k: ratio_of(results, {"kind": k, "case": "default"}, {"kind": k, "case": "tuned"}) for k in measured
     }
