@@ -104,7 +104,7 @@ def histogram(
     groups = [(name, group[value].to_numpy() * scale) for name, group in frame.groupby(by, sort=False)]
     groups = [(name, g[g > 0]) for name, g in groups if (g > 0).any()]
     if not groups:
-        raise ValueError("no positive samples to plot")
+        raise ParameterError("no positive samples to plot")
     everything = np.concatenate([g for _, g in groups])
     edges = np.geomspace(everything.min(), everything.max() * 1.0001, bins + 1)
     fig, ax = plt.subplots()
