@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 JUPYTER_ARGS ?=
 GATE_STUDY_ARGS ?=
 
-.PHONY: help lab lab-tiny test bench gate-study jupyter services-up services-down check-reports browser nginx lint unasync clean
+.PHONY: help lab lab-tiny test bench gate-study jupyter services-up services-down check-reports browser nginx pooler lint unasync clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -56,6 +56,8 @@ browser: ## Install Debian's Chromium for the browser check (needs root and apt)
 
 nginx: ## Install Debian's nginx for the caching proxy in front of the demo service (needs root and apt)
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
+pooler: ## Install Debian's PgBouncer for the pooler tests and measurements (needs root and apt)
+	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer; }
 
 lint: $(STAMP) ## Check style with ruff, the library with mypy --strict, the lab with mypy
 	$(BIN)/ruff check labkit tests

@@ -105,6 +105,15 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str, str], str | None]:
     return parse
 
 
+def _urls(schemes: tuple[str, ...]) -> Callable[[str, str], tuple[str, ...]]:
+    one = _url(schemes)
+
+    def parse(variable: str, raw: str) -> tuple[str, ...]:
+        return tuple(url for part in raw.split(",") if (url := one(variable, part)))
+
+    return parse
+
+
 def _text(variable: str, raw: str) -> str:
     value = raw.strip()
     if not value:
@@ -130,6 +139,8 @@ class SettingSpec:
 SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("DATABASE_URL", "database_url", _url(POSTGRES_SCHEMES), "",
                 "PostgreSQL server to measure; empty starts an embedded PostgreSQL 16"),
+    SettingSpec("DATABASE_REPLICA_URLS", "database_replica_urls", _urls(POSTGRES_SCHEMES), "",
+                "streaming replicas of DATABASE_URL, comma-separated, for read routing; empty: none"),
     SettingSpec("SQLITE_PATH", "sqlite_path", _path, "data/labkit.sqlite3",
                 "SQLite database file used by the SQLite backend"),
     SettingSpec("DATABASE_POOL_SIZE", "pool_size", _int(1), "20",
@@ -173,6 +184,7 @@ class Settings:
     """Every knob of the lab in one immutable value; build it with `Settings.from_env()`."""
 
     database_url: str | None = None
+    database_replica_urls: tuple[str, ...] = ()
     sqlite_path: Path = Path("data/labkit.sqlite3")
     pool_size: int = 20
     max_overflow: int = 40
@@ -231,6 +243,8 @@ class Settings:
             value = by_field[spec.field]
             if spec.variable.endswith("_URL"):
                 value = mask_url(value) if value else None
+            elif spec.variable.endswith("_URLS"):
+                value = [mask_url(url) for url in value]
             elif isinstance(value, Path):
                 value = str(value)
             out[spec.variable] = value
@@ -246,6 +260,8 @@ class Settings:
                 out[spec.variable] = ""
             elif isinstance(value, bool):
                 out[spec.variable] = "true" if value else "false"
+            elif isinstance(value, tuple):
+                out[spec.variable] = ",".join(value)
             else:
                 out[spec.variable] = str(value)
         return out

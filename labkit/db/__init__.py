@@ -1,4 +1,5 @@
-"""The data layer: engines and pools, sessions, repositories, queries, bulk writes, SQLite tuning."""
+"""The data layer: engines and pools, sessions, read routing to replicas, repositories, queries, bulk writes,
+SQLite tuning."""
 
 from labkit.db.bulk import (
     LoadedObjects,
@@ -10,7 +11,9 @@ from labkit.db.bulk import (
 )
 from labkit.db.engines import Backend, EngineProfile, database_url, make_async_engine, make_engine
 from labkit.db.queries import Range
+from labkit.db.replicas import ReplicaRouter, ReplicaStatus
 from labkit.db.repository import AsyncBaseRepository, BaseRepository
+from labkit.db.routing import RoutingSession, async_routing_session_factory, routing_session_factory
 from labkit.db.sessions import async_session_factory, async_unit_of_work, session_factory, unit_of_work
 from labkit.db.sqlite import SQLITE_PRAGMAS, read_pragmas
 
@@ -23,6 +26,10 @@ __all__ = [
     "LoadedObjects",
     "OnConflict",
     "Range",
+    "ReplicaRouter",
+    "ReplicaStatus",
+    "RoutingSession",
+    "async_routing_session_factory",
     "async_session_factory",
     "async_unit_of_work",
     "bulk_insert",
@@ -33,6 +40,7 @@ __all__ = [
     "make_async_engine",
     "make_engine",
     "read_pragmas",
+    "routing_session_factory",
     "session_factory",
     "unit_of_work",
 ]

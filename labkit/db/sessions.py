@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["session_factory", "async_session_factory", "unit_of_work", "async_unit_of_work"]
+
+_S = TypeVar("_S", bound=Session)  # a Session subclass, such as the routing session
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -23,7 +26,7 @@ def async_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessio
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+def unit_of_work(factory: sessionmaker[_S]) -> Iterator[_S]:
     """A session whose work is committed when the block ends, rolled back if it raises."""
     with factory() as session:
         try:

@@ -102,3 +102,21 @@ def test_describe_masks_passwords() -> None:
 def test_every_spec_names_an_existing_field() -> None:
     names = {f for f in Settings.__dataclass_fields__}
     assert {spec.field for spec in SETTING_SPECS} == names
+
+
+def test_replica_urls_are_a_comma_separated_list() -> None:
+    s = from_env(DATABASE_REPLICA_URLS=" postgresql://a:5433/db , postgresql://b:5434/db,")
+    assert s.database_replica_urls == ("postgresql://a:5433/db", "postgresql://b:5434/db")
+    assert from_env().database_replica_urls == ()
+
+
+def test_a_bad_replica_url_is_named_and_masked() -> None:
+    with pytest.raises(SettingsError, match="DATABASE_REPLICA_URLS") as info:
+        from_env(DATABASE_REPLICA_URLS="postgresql://a/db,mysql://root:hunter2@b/db")
+    assert "hunter2" not in str(info.value)
+
+
+def test_replica_urls_are_masked_in_descriptions_and_round_trip_the_environment() -> None:
+    s = from_env(DATABASE_REPLICA_URLS="postgresql://u:hunter2@a/db,postgresql://b/db")
+    assert "hunter2" not in str(s.describe()["DATABASE_REPLICA_URLS"])
+    assert Settings.from_env(environ=s.as_environ(), env_file=None) == s

@@ -19,6 +19,7 @@ __all__ = [
     "VERDICT_COLORS",
     "use_house_style",
     "latency_distribution",
+    "histogram",
     "ratio_chart",
     "medians_chart",
     "verdict_bars",
@@ -89,6 +90,32 @@ def latency_distribution(
     ax.set_xlabel(f"time per call ({unit})")
     ax.set_title(title)
     ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def histogram(
+    frame: pd.DataFrame, *, by: str = "label", value: str = "value", unit: str = "ms", title: str = "",
+    bins: int = 40, xlabel: str | None = None,
+) -> Figure:
+    """Overlaid histograms of raw samples per group on log-spaced bins, p50 and p99 in the legend."""
+    use_house_style()
+    scale = _scale(unit)
+    groups = [(name, group[value].to_numpy() * scale) for name, group in frame.groupby(by, sort=False)]
+    groups = [(name, g[g > 0]) for name, g in groups if (g > 0).any()]
+    if not groups:
+        raise ParameterError("no positive samples to plot")
+    everything = np.concatenate([g for _, g in groups])
+    edges = np.geomspace(everything.min(), everything.max() * 1.0001, bins + 1)
+    fig, ax = plt.subplots()
+    for i, (name, g) in enumerate(groups):
+        ax.hist(g, bins=edges.tolist(), alpha=0.5, color=PALETTE[i % len(PALETTE)],
+                label=f"{name}: p50 {np.median(g):.3g}, p99 {np.percentile(g, 99):.3g} {unit}")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel or f"{value} ({unit})")
+    ax.set_ylabel("samples")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

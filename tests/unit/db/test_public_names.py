@@ -7,7 +7,8 @@ import labkit.monitor
 
 DB_NAMES = {
     "SQLITE_PRAGMAS", "AsyncBaseRepository", "Backend", "BaseRepository", "LoadedObjects", "EngineProfile",
-    "OnConflict", "Range", "async_session_factory", "async_unit_of_work", "bulk_insert", "bulk_insert_async",
+    "OnConflict", "Range", "ReplicaRouter", "ReplicaStatus", "RoutingSession", "async_routing_session_factory",
+    "routing_session_factory", "async_session_factory", "async_unit_of_work", "bulk_insert", "bulk_insert_async",
     "bulk_update", "bulk_update_async", "database_url", "make_async_engine", "make_engine", "read_pragmas",
     "session_factory", "unit_of_work",
 }
