@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from labkit.lab.errors import ServiceError
 from labkit.lab.services.embedded import _free_port
+from labkit.lab.services.processes import stop_process
 
 __all__ = ["PgBouncer", "POOL_MODES", "find_pgbouncer", "pgbouncer", "pgbouncer_version"]
 
@@ -65,14 +66,8 @@ class PgBouncer:
         return log.read_text(errors="replace")[-chars:] if log.is_file() else ""
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop PgBouncer (SIGINT: a safe shutdown) and wait for it."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
+        """Stop PgBouncer (SIGTERM, SIGKILL if it lingers) and wait for it."""
+        stop_process(self.process, timeout)
 
 
 def _user() -> str | None:

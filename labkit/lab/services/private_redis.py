@@ -23,6 +23,7 @@ from redis.retry import Retry
 
 from labkit.lab.errors import ServiceError
 from labkit.lab.services.embedded import _free_port, _redis_binary
+from labkit.lab.services.processes import stop_process
 
 __all__ = ["PrivateRedis", "private_redis"]
 
@@ -50,12 +51,7 @@ class PrivateRedis:
         """Stop the server process but keep its folder and port for `start_again` (its keys are lost)."""
         if self.process.poll() is None:
             self.thaw()  # a stopped process would not act on SIGTERM
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
+            stop_process(self.process, timeout)
 
     def start_again(self, timeout: float = 10.0) -> None:
         """Start the server again on the same port after `shutdown`, and wait until it answers."""
@@ -105,12 +101,7 @@ class PrivateRedis:
         """Shut the server down (SIGTERM, then SIGKILL if it lingers) and remove its folder."""
         if self.process.poll() is None:
             self.thaw()  # a frozen server would not act on SIGTERM
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+            stop_process(self.process, timeout=5)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -25,6 +25,7 @@ from redis.retry import Retry
 
 from labkit.lab.errors import ServiceError
 from labkit.lab.services.embedded import _free_port, _redis_binary
+from labkit.lab.services.processes import stop_process
 
 __all__ = ["ClusterNode", "LocalCluster", "redis_cluster", "redis_cli_binary", "SLOTS"]
 
@@ -65,13 +66,7 @@ class ClusterNode:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop_process(self.process, timeout=5)
 
     def __repr__(self) -> str:
         return f"ClusterNode({self.address}, alive={self.alive})"
