@@ -10,14 +10,10 @@ refuses to run as root. `ReplicaSet.close()` stops them and removes their folder
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,113 +22,20 @@ import psycopg
 
 from labkit.lab.errors import ServiceError
 from labkit.lab.services.embedded import _free_port
+from labkit.lab.services.postgres_node import PostgresNode, find_binaries
 from labkit.settings import Settings
 
-__all__ = ["PostgresNode", "ReplicaSet", "find_binaries", "replica_set", "replica_urls"]
+__all__ = ["PostgresNode", "ReplicaSet", "find_binaries", "replica_set", "replica_urls"]  # node: re-exported
 
-_STOP_SIGNALS = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}
 _SERVER_OPTIONS = ("-c", "fsync=off", "-c", "max_connections=100", "-c", "wal_level=replica",
                    "-c", "max_wal_senders=10", "-c", "hot_standby=on", "-c", "hot_standby_feedback=on",
                    "-c", "shared_buffers=32MB")
 
 
-def find_binaries() -> tuple[Path, str | None]:
-    """The folder holding `initdb`, `postgres` and `pg_basebackup`, and the user to run them as.
+class _ReplicationNode(PostgresNode):
+    """A primary or a standby: WAL for streaming, hot standby reads."""
 
-    pgserver's wheel first (the embedded server's binaries), else the newest system PostgreSQL.
-    As root the user is pgserver's `pgserver` (created if missing); otherwise None (ourselves).
-    """
-    folder: Path | None = None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pgserver._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
-        folder = Path(POSTGRES_BIN_PATH)
-    except ImportError:
-        system = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name))
-        folder = Path(system[-1]) if system else None
-    if folder is None or not all((folder / name).exists() for name in ("initdb", "postgres", "pg_basebackup")):
-        raise ServiceError("no PostgreSQL binaries (initdb, postgres, pg_basebackup): install the pgserver "
-                           "wheel (pip install 'labkit[lab]') or the postgresql Debian package, "
-                           "or give DATABASE_REPLICA_URLS")
-    user = None
-    if os.geteuid() == 0:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pgserver.utils import ensure_prefix_permissions, ensure_user_exists  # type: ignore[import-untyped]
-        user = "pgserver"
-        ensure_user_exists(user)
-        ensure_prefix_permissions(folder)
-    return folder, user
-
-
-class PostgresNode:
-    """One PostgreSQL server of a replica set (the primary or a standby), a child process of ours."""
-
-    def __init__(self, name: str, folder: Path, port: int, binaries: Path, user: str | None) -> None:
-        self.name = name
-        self.folder = folder
-        self.pgdata = folder / "data"
-        self.port = port
-        self._bin = binaries
-        self._user = user
-        self.process: subprocess.Popen[bytes] | None = None
-        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-
-    def run(self, program: str, *args: str, timeout: float = 120.0) -> None:
-        """Run one of the PostgreSQL programs as the server's user; a failure names it and the log."""
-        try:
-            subprocess.run([str(self._bin / program), *args], check=True, capture_output=True,
-                           timeout=timeout, user=self._user)
-        except subprocess.CalledProcessError as exc:
-            detail = (exc.stderr or b"").decode(errors="replace").strip()[-800:]
-            raise ServiceError(f"{self.name}: {program} failed: {detail}\n{self.log_tail()}") from None
-        except subprocess.TimeoutExpired:
-            raise ServiceError(f"{self.name}: {program} did not finish within {timeout:g} s") from None
-
-    def log_tail(self, chars: int = 1500) -> str:
-        """The end of the server's log."""
-        log = self.folder / "postgres.log"
-        return log.read_text(errors="replace")[-chars:] if log.is_file() else ""
-
-    def start(self, timeout: float = 60.0) -> PostgresNode:
-        """Start the postmaster as our child and wait until it accepts connections."""
-        # TCP only (-k ""): a socket path under a deep folder may be too long. The cluster name is the
-        # application_name a replica's WAL receiver shows in the primary's pg_stat_replication.
-        args = [str(self._bin / "postgres"), "-D", str(self.pgdata), "-h", "127.0.0.1", "-p", str(self.port),
-                "-k", "", "-c", f"cluster_name={self.name.replace(' ', '')}", *_SERVER_OPTIONS]
-        with open(self.folder / "postgres.log", "ab") as log:
-            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, user=self._user)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                psycopg.connect(self.url, autocommit=True, connect_timeout=1).close()
-                return self
-            except psycopg.Error:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop("immediate")
-                    raise ServiceError(f"{self.name} did not start on 127.0.0.1:{self.port}:\n"
-                                       f"{self.log_tail()}") from None
-                time.sleep(0.05)  # polling for readiness, not waiting for time to pass
-
-    def stop(self, mode: str = "fast", timeout: float = 30.0) -> None:
-        """Stop the server: `fast` rolls back open transactions, `immediate` is a crash."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(_STOP_SIGNALS[mode])
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout)
-
-    def running(self) -> bool:
-        """Whether the postmaster runs."""
-        return self.process is not None and self.process.poll() is None
-
-    def connect(self) -> psycopg.Connection[tuple[object, ...]]:
-        """A new autocommit psycopg connection (the caller closes it)."""
-        return psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+    server_options = _SERVER_OPTIONS
 
 
 class ReplicaSet:
@@ -220,14 +123,14 @@ def start_replica_set(replicas: int = 2, *, parent: Path | None = None) -> Repli
         raise ServiceError(f"replicas={replicas} is not valid: expected an integer >= 0")
     binaries, user = find_binaries()
     folder = _make_folder(parent, user)
-    primary = PostgresNode("primary", _subfolder(folder, "primary", user), _free_port(), binaries, user)
+    primary = _ReplicationNode("primary", _subfolder(folder, "primary", user), _free_port(), binaries, user)
     standby: list[PostgresNode] = []
     try:
         primary.run("initdb", "-D", str(primary.pgdata), "--auth=trust", "--encoding=utf8", "-U", "postgres",
                     "--no-sync")
         primary.start()
         for index in range(1, replicas + 1):
-            node = PostgresNode(f"replica {index}", _subfolder(folder, f"replica{index}", user), _free_port(),
+            node = _ReplicationNode(f"replica {index}", _subfolder(folder, f"replica{index}", user), _free_port(),
                                 binaries, user)
             node.run("pg_basebackup", "-D", str(node.pgdata), "-h", "127.0.0.1", "-p", str(primary.port),
                      "-U", "postgres", "-R", "-X", "stream", "-c", "fast", "--no-sync")
