@@ -41,9 +41,8 @@ def db_pg_url(pg_url: str) -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-@pytest.fixture(scope="session")
-def local_cluster() -> Iterator[LocalCluster]:
-    """A real Redis Cluster (3 masters + 3 replicas) shared by the session; never kill its nodes."""
+def _cluster() -> Iterator[LocalCluster]:
+    """A started Redis Cluster, stopped afterwards; a skip naming the reason when there is no redis-server."""
     try:
         cluster = start_cluster()
     except ServiceError as exc:
@@ -52,19 +51,18 @@ def local_cluster() -> Iterator[LocalCluster]:
         raise
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def local_cluster() -> Iterator[LocalCluster]:
+    """A real Redis Cluster (3 masters + 3 replicas) shared by the session; never kill its nodes."""
+    yield from _cluster()
 
 
 @pytest.fixture
 def own_cluster() -> Iterator[LocalCluster]:
     """A Redis Cluster for one test alone, which may kill its nodes."""
-    try:
-        cluster = start_cluster()
-    except ServiceError as exc:
-        if "no redis-server binary" in str(exc):
-            pytest.skip(f"no Redis Cluster: {exc}")
-        raise
-    yield cluster
-    cluster.stop()
+    yield from _cluster()
 
 
 @pytest.fixture(scope="session")
