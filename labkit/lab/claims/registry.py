@@ -44,4 +44,10 @@ SEED_CLAIMS: tuple[Claim, ...] = (
     Claim("cache_warming", "detail", "Cache warming", "", "", "next step, no figure given", "10_cache_cluster"),
     Claim("cache_preloading", "detail", "Cache preloading", "", "", "next step, no figure given",
           "10_cache_cluster"),
+    # The seed's next step for the database ("database sharding"), named without figures.
+    Claim("read_replicas", "detail", "Read replicas", "", "", "next step, no figure given", "11_db_scale_out"),
+    Claim("horizontal_partitioning", "detail", "Horizontal partitioning", "", "", "next step, no figure given",
+          "11_db_scale_out"),
+    Claim("load_balancing", "detail", "Load balancing (reads over replicas)", "", "", "next step, no figure given",
+          "11_db_scale_out"),
 )
