@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Delete, Insert, Select, Update, event
+from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -27,9 +27,6 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from labkit.db.replicas import CONNECTION_ERRORS, ReplicaRouter
 
 __all__ = ["RoutingSession", "routing_session_factory", "async_routing_session_factory"]
-
-_WRITES = (Insert, Update, Delete)
-
 
 class RoutingSession(Session):
     """A Session bound to a `ReplicaRouter`: writes and transactions to the primary, reads to replicas."""
@@ -46,8 +43,7 @@ class RoutingSession(Session):
             return bind  # type: ignore[no-any-return]
         if self._pinned:
             return self.router.primary
-        if self._flushing or clause is None or isinstance(clause, _WRITES) or not isinstance(clause, Select) \
-                or clause._for_update_arg is not None:
+        if self._flushing or not isinstance(clause, Select) or clause._for_update_arg is not None:
             self._pinned = True
             return self.router.primary
         if self._read_engine is None:
