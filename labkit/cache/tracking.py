@@ -192,14 +192,10 @@ class InvalidationListener(_ListenerBase):
 
     def stop(self) -> None:
         """Close the connection and end the thread."""
-        self._closing = True
-        sock = getattr(self, "_sock", None)
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-            self._thread = None
+        thread = self._thread
+        self.discard()
+        if thread is not None:
+            thread.join(timeout=2)
         self._lost()
 
 
@@ -280,10 +276,9 @@ class AsyncInvalidationListener(_ListenerBase):
 
     async def stop(self) -> None:
         """Close the connection and end the task."""
-        self._closing = True
-        task, self._task = self._task, None
+        task = self._task
+        self.discard()
         if task is not None and not task.done():
-            task.cancel()
             if task.get_loop() is asyncio.get_running_loop():
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
