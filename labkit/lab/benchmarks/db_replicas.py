@@ -12,11 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Integer, String, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ProgrammingError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from labkit.db import make_engine, routing_session_factory, session_factory, unit_of_work
 from labkit.lab.bench import BenchRow, ratio, run_interleaved
@@ -95,21 +96,20 @@ def _routing_overhead(settings: Settings, primary_url: str, replica_url: str, re
         plain_primary = session_factory(primary)
         writes = ids[: max(1, len(ids) // 4)]
 
+        def write_read(factory: sessionmaker[Any]) -> None:
+            for i in writes:
+                with unit_of_work(factory) as session:
+                    session.get_one(_Item, i).name = f"item {i}"
+                with factory() as session:
+                    session.get(_Item, i)
+
         def primary_write_read() -> None:
             """update a row, commit, read it back: plain sessions on the primary"""
-            for i in writes:
-                with unit_of_work(plain_primary) as session:
-                    session.get_one(_Item, i).name = f"item {i}"
-                with plain_primary() as session:
-                    session.get(_Item, i)
+            write_read(plain_primary)
 
         def routed_write_read() -> None:
             """update a row, commit, read it back: routing sessions (LSN noted, replica checked)"""
-            for i in writes:
-                with unit_of_work(routed) as session:
-                    session.get_one(_Item, i).name = f"item {i}"
-                with routed() as session:
-                    session.get(_Item, i)
+            write_read(routed)
 
         rw = run_interleaved({"primary": primary_write_read, "routed": routed_write_read},
                              repeats=reps[0], warmups=reps[1])
