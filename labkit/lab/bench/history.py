@@ -63,12 +63,9 @@ def sync_history(results_dir: str | Path, data_dir: str | Path,
     """Append every lab run not yet in its machine's history; returns how many runs each machine gained."""
     root = Path(results_dir)
     experiments = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    known: dict[str, set[str]] = {}
     added: dict[str, list[dict[str, object]]] = {}
-    seen_anywhere = {p.stem for p in (Path(data_dir) / "history").glob("*.parquet")}
-    for fp in seen_anywhere:
-        known[fp] = set(read_history(data_dir, fp)["run_id"])
-    every_known = set().union(*known.values()) if known else set()
+    stored = {p.stem: read_history(data_dir, p.stem) for p in (Path(data_dir) / "history").glob("*.parquet")}
+    every_known = {run_id for frame in stored.values() for run_id in frame["run_id"]}
     gained: dict[str, int] = {}
     for experiment in experiments:
         for path in list_runs(root, experiment):
@@ -86,7 +83,8 @@ def sync_history(results_dir: str | Path, data_dir: str | Path,
             added.setdefault(fp, []).extend(rows)
             gained[fp] = gained.get(fp, 0) + 1
     for fp, rows in added.items():
-        frame = pd.concat([read_history(data_dir, fp), pd.DataFrame(rows, columns=HISTORY_COLUMNS)],
+        before = stored[fp] if fp in stored else read_history(data_dir, fp)
+        frame = pd.concat([before, pd.DataFrame(rows, columns=HISTORY_COLUMNS)],
                           ignore_index=True)
         path = history_path(data_dir, fp)
         path.parent.mkdir(parents=True, exist_ok=True)
