@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 
 from labkit.lab.errors import ServiceError
+from labkit.lab.services.processes import stop_process
 
 __all__ = ["STOP_SIGNALS", "PostgresNode", "find_binaries"]
 
@@ -107,14 +108,8 @@ class PostgresNode:
 
     def stop(self, mode: str = "fast", timeout: float = 30.0) -> None:
         """Stop the server: `fast` rolls back open transactions, `immediate` is a crash."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(STOP_SIGNALS[mode])
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout)
+        if self.process is not None:
+            stop_process(self.process, timeout, STOP_SIGNALS[mode])
 
     def running(self) -> bool:
         """Whether the postmaster runs."""

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 
 __all__ = ["stop_process"]
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
-    """SIGTERM, wait up to `timeout` s, then SIGKILL and wait again; nothing to do once it has exited."""
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 5.0, sig: int = signal.SIGTERM) -> None:
+    """Send `sig` (SIGTERM), wait up to `timeout` s, then SIGKILL and wait again; nothing to do once it has exited."""
     if process.poll() is not None:
         return
-    process.terminate()
+    process.send_signal(sig)
     try:
         process.wait(timeout)
     except subprocess.TimeoutExpired:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from labkit.lab.errors import ParameterError, ServiceError
 from labkit.lab.services.embedded import _free_port
+from labkit.lab.services.processes import stop_process
 
 __all__ = ["NGINX_PACKAGE", "CachingProxy", "caching_proxy", "nginx_binary", "nginx_missing", "proxy_config"]
 
@@ -91,13 +92,7 @@ class CachingProxy:
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGQUIT (nginx finishes open requests), SIGKILL if it lingers; then remove the folder."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
+        stop_process(self.process, timeout, signal.SIGQUIT)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
