@@ -180,23 +180,26 @@ class AsyncRedisClusterBackend:
     # -- one buffer per node ----------------------------------------------------------------
 
     async def _batch(self, keys: Sequence[bytes], commands: Sequence[bytes]) -> tuple[list[Any], list[int]]:
-        """Send each command to the node of its key: one buffer per node, every buffer written
-        before any reply is read. The replies in order (errors as exceptions) and the error indexes."""
+        """Send each command to the node of its key (see `_send_routes`)."""
+        return await self._send_routes([(key_slot(key), command) for key, command in zip(keys, commands)])
+
+    async def _send_routes(self, routes: Sequence[tuple[int, bytes]]) -> tuple[list[Any], list[int]]:
+        """Send each (slot, command) to the node of its slot: one buffer per node, every buffer
+        written before any reply is read. The replies in order (errors as exceptions) and the error indexes."""
         if self.map.stale and (self.map.due() or not self._routed):
             await self._refresh()
         route = self._route
-        slots = [key_slot(key) for key in keys]
         groups: dict[AsyncRedisPool, tuple[list[int], list[bytes]]] = {}
-        for i, slot in enumerate(slots):
+        for i, (slot, command) in enumerate(routes):
             pool = route[slot] or await self._node(slot)  # _node raises: no node known
             group = groups.get(pool)
             if group is None:
-                groups[pool] = ([i], [commands[i]])
+                groups[pool] = ([i], [command])
             else:
                 group[0].append(i)
-                group[1].append(commands[i])
-        out = await self._exchange(groups, len(keys))
-        return out, await self._redirected(out, list(zip(slots, commands)))
+                group[1].append(command)
+        out = await self._exchange(groups, len(routes))
+        return out, await self._redirected(out, routes)
 
     async def _exchange(self, groups: dict[AsyncRedisPool, tuple[list[int], list[bytes]]], n: int) -> list[Any]:
         """Write each node its commands in one buffer, all before reading; then read every reply
@@ -275,21 +278,8 @@ class AsyncRedisClusterBackend:
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         """The bytes under each key (None where missing or of another type), one buffer per node."""
-        if self.map.stale and (self.map.due() or not self._routed):
-            await self._refresh()
-        route, known = self._route, self._gets
-        routes = [known.get(k) or self._get_route(k) for k in keys]
-        groups: dict[AsyncRedisPool, tuple[list[int], list[bytes]]] = {}
-        for i, (slot, command) in enumerate(routes):
-            pool = route[slot] or await self._node(slot)  # _node raises: no node known
-            group = groups.get(pool)
-            if group is None:
-                groups[pool] = ([i], [command])
-            else:
-                group[0].append(i)
-                group[1].append(command)
-        replies = await self._exchange(groups, len(routes))
-        errors = await self._redirected(replies, routes)
+        known = self._gets
+        replies, errors = await self._send_routes([known.get(k) or self._get_route(k) for k in keys])
         for i in errors:
             if not str(replies[i]).startswith("WRONGTYPE"):  # MGET reads another type as missing too
                 raise replies[i]
