@@ -147,13 +147,15 @@ def trends(history: pd.DataFrame, order: Sequence[str], data_dir: str | Path | N
     clean = history[history["commit"].isin(position) & (history["median"] > 0)]
     groups = list(clean.groupby(["experiment", "parameters", "figure", "unit"], sort=True))
     parameter_sets = clean.groupby("experiment")["parameters"].nunique().to_dict()
+    noise_of = {str(e): read_noise(data_dir, str(e), fingerprint) if data_dir is not None else None
+                for e in clean["experiment"].unique()}  # one read of the noise file per experiment, not per figure
     out = []
     for (experiment, params, figure, unit), rows in groups:
         rows = rows.assign(log=np.log(rows["median"].astype(float)), within=_within_var(rows))
         per = rows.groupby("commit")
         squares = float(sum(((g["log"] - g["log"].mean()) ** 2).sum() for _, g in per))
         df = int(sum(len(g) - 1 for _, g in per))
-        record = read_noise(data_dir, str(experiment), fingerprint) if data_dir is not None else None
+        record = noise_of[str(experiment)]
         spread = record.spreads.get((str(figure), str(unit))) if record else None
         if spread is not None:
             squares, df = squares + spread.squares, df + spread.df
