@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from labkit.lab.errors import ServiceError
 from labkit.lab.services.embedded import _free_port
-from labkit.lab.services.processes import stop_process
+from labkit.lab.services.processes import find_executable, stop_process
 
 __all__ = ["PgBouncer", "POOL_MODES", "find_pgbouncer", "pgbouncer", "pgbouncer_version"]
 
@@ -31,10 +31,7 @@ _SEARCH = ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer", "/usr/local/bin/pgbounce
 
 def find_pgbouncer() -> str | None:
     """The pgbouncer binary on this machine, or None."""
-    found = shutil.which("pgbouncer")
-    if found:
-        return found
-    return next((path for path in _SEARCH if os.access(path, os.X_OK)), None)
+    return find_executable("pgbouncer", _SEARCH)
 
 
 def pgbouncer_version(binary: str | None = None) -> str | None:

@@ -1,11 +1,18 @@
-"""Stopping a server process this process started: politely first, by force when it lingers."""
+"""Server processes this process starts: finding their binary; stopping them politely, by force if they linger."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import subprocess
 
-__all__ = ["stop_process"]
+__all__ = ["find_executable", "stop_process"]
+
+
+def find_executable(name: str, also: tuple[str, ...] = ()) -> str | None:
+    """`name` on PATH, else the first executable of the paths `also` (sbin folders are not always on PATH)."""
+    return shutil.which(name) or next((path for path in also if os.access(path, os.X_OK)), None)
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 5.0, sig: int = signal.SIGTERM) -> None:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from labkit.lab.errors import ParameterError, ServiceError
 from labkit.lab.services.embedded import _free_port
-from labkit.lab.services.processes import stop_process
+from labkit.lab.services.processes import find_executable, stop_process
 
 __all__ = ["NGINX_PACKAGE", "CachingProxy", "caching_proxy", "nginx_binary", "nginx_missing", "proxy_config"]
 
@@ -35,10 +35,7 @@ _SBIN = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/ngin
 
 def nginx_binary() -> str | None:
     """The nginx executable: on PATH, else where Debian and source builds put it (sbin is not always on PATH)."""
-    found = shutil.which("nginx")
-    if found:
-        return found
-    return next((path for path in _SBIN if os.access(path, os.X_OK)), None)
+    return find_executable("nginx", _SBIN)
 
 
 def nginx_missing() -> str | None:
