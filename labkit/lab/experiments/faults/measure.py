@@ -121,8 +121,8 @@ class _Ledger:
             next_id += 1
             try:
                 if conn is None or conn.closed:
-                    conn = psycopg.connect(self.url, autocommit=True, connect_timeout=1)
-                conn.execute("SET statement_timeout = 500")
+                    conn = psycopg.connect(self.url, autocommit=True, connect_timeout=1,
+                                           options="-c statement_timeout=500")
                 conn.execute("INSERT INTO faults_ledger (id) VALUES (%s)", (next_id,))
                 self.acked.append((next_id, time.perf_counter() - self.t0))
             except psycopg.Error:
