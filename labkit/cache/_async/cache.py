@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from labkit.cache._async.backend import AsyncBackend
-from labkit.cache._async.cluster import AsyncRedisClusterBackend
+from labkit.cache._async.cluster import AsyncRedisClusterBackend, redis_backend_for
 from labkit.cache._async.memory import AsyncMemoryBackend
 from labkit.cache._async.near import AsyncNearCacheBackend
 from labkit.cache._async.redis import AsyncRedisBackend
@@ -64,10 +64,8 @@ class AsyncCache(CacheBase[AsyncBackend]):
             prefix = str(options.get("key_prefix", "labkit")) + ":"
             backend = AsyncNearCacheBackend(url, prefixes=(prefix,), max_entries=near_entries,
                                             local_ttl=near_ttl, **timeouts)
-        elif is_cluster_url(url):
-            backend = AsyncRedisClusterBackend(url, **timeouts)
         else:
-            backend = AsyncRedisBackend(url, **timeouts)
+            backend = redis_backend_for(url, **timeouts)
         return cls(backend, **options)
 
     @classmethod

@@ -20,9 +20,8 @@ from typing import Any
 
 from redis.connection import ConnectionPool
 
-from labkit.cache._async.cluster import AsyncRedisClusterBackend
+from labkit.cache._async.cluster import AsyncRedisClusterBackend, redis_backend_for
 from labkit.cache._async.redis import AsyncRedisBackend
-from labkit.cache.cluster_map import is_cluster_url
 from labkit.cache.tracking import AsyncInvalidationListener, AsyncListenerGroup
 from labkit.errors import CacheArgumentError
 from labkit.secrets import mask_url
@@ -56,11 +55,10 @@ class AsyncNearCacheBackend:
                     "connect_timeout": connect_timeout}
         self.inner: AsyncRedisBackend | AsyncRedisClusterBackend
         self.listener: AsyncInvalidationListener | AsyncListenerGroup
-        if is_cluster_url(url):
-            self.inner = AsyncRedisClusterBackend(url, **timeouts)
+        self.inner = redis_backend_for(url, **timeouts)
+        if isinstance(self.inner, AsyncRedisClusterBackend):
             self.listener = self._cluster_listeners(self.inner, tuple(prefixes), connect_timeout)
         else:
-            self.inner = AsyncRedisBackend(url, **timeouts)
             self.listener = self._server_listener(url, tuple(prefixes), connect_timeout)
         self.errors = self.inner.errors
         self.server_errors = self.inner.server_errors

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from labkit.cache._sync.backend import Backend
-from labkit.cache._sync.cluster import RedisClusterBackend
+from labkit.cache._sync.cluster import RedisClusterBackend, redis_backend_for
 from labkit.cache._sync.memory import MemoryBackend
 from labkit.cache._sync.near import NearCacheBackend
 from labkit.cache._sync.redis import RedisBackend
@@ -65,10 +65,8 @@ class Cache(CacheBase[Backend]):
             prefix = str(options.get("key_prefix", "labkit")) + ":"
             backend = NearCacheBackend(url, prefixes=(prefix,), max_entries=near_entries,
                                             local_ttl=near_ttl, **timeouts)
-        elif is_cluster_url(url):
-            backend = RedisClusterBackend(url, **timeouts)
         else:
-            backend = RedisBackend(url, **timeouts)
+            backend = redis_backend_for(url, **timeouts)
         return cls(backend, **options)
 
     @classmethod

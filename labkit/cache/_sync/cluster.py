@@ -22,13 +22,14 @@ from redis.exceptions import AskError, MovedError, NoScriptError, RedisClusterEx
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from labkit.cache import resp
-from labkit.cache.cluster_map import SLOTS, ClusterMap, key_slot, parse_cluster_url
+from labkit.cache._sync.redis import RedisBackend
+from labkit.cache.cluster_map import SLOTS, ClusterMap, is_cluster_url, key_slot, parse_cluster_url
 from labkit.cache.redis_pool import BACKEND_ERRORS, SERVER_ERRORS, RedisPool, connection_options
 from labkit.errors import CacheArgumentError
 from labkit.secrets import mask_url
 from labkit.settings import Settings
 
-__all__ = ["RedisClusterBackend", "CLUSTER_ERRORS"]
+__all__ = ["RedisClusterBackend", "CLUSTER_ERRORS", "redis_backend_for"]
 
 CLUSTER_ERRORS: tuple[type[BaseException], ...] = (*BACKEND_ERRORS, RedisClusterException)
 _REDIRECTS = 5  # MOVED/ASK hops followed for one command before giving up
@@ -375,3 +376,11 @@ class RedisClusterBackend:
         """Close every idle connection of every node (connections in use close when released later)."""
         for pool in self._pools.values():
             pool.close()
+
+
+def redis_backend_for(url: str, **options: Any) -> RedisBackend | RedisClusterBackend:
+    """The backend `url` names: a Redis Cluster for `redis+cluster://`, else one server; `options`
+    are the pool size and timeouts."""
+    if is_cluster_url(url):
+        return RedisClusterBackend(url, **options)
+    return RedisBackend(url, **options)

@@ -21,9 +21,8 @@ from typing import Any
 
 from redis.connection import ConnectionPool
 
-from labkit.cache._sync.cluster import RedisClusterBackend
+from labkit.cache._sync.cluster import RedisClusterBackend, redis_backend_for
 from labkit.cache._sync.redis import RedisBackend
-from labkit.cache.cluster_map import is_cluster_url
 from labkit.cache.tracking import InvalidationListener, ListenerGroup
 from labkit.errors import CacheArgumentError
 from labkit.secrets import mask_url
@@ -57,11 +56,10 @@ class NearCacheBackend:
                     "connect_timeout": connect_timeout}
         self.inner: RedisBackend | RedisClusterBackend
         self.listener: InvalidationListener | ListenerGroup
-        if is_cluster_url(url):
-            self.inner = RedisClusterBackend(url, **timeouts)
+        self.inner = redis_backend_for(url, **timeouts)
+        if isinstance(self.inner, RedisClusterBackend):
             self.listener = self._cluster_listeners(self.inner, tuple(prefixes), connect_timeout)
         else:
-            self.inner = RedisBackend(url, **timeouts)
             self.listener = self._server_listener(url, tuple(prefixes), connect_timeout)
         self.errors = self.inner.errors
         self.server_errors = self.inner.server_errors
