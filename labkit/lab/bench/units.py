@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["HIGHER_IS_BETTER", "TIME_UNITS", "format_value", "format_change"]
+__all__ = ["HIGHER_IS_BETTER", "TIME_UNITS", "time_step", "format_value", "format_change"]
 
 HIGHER_IS_BETTER = frozenset({"rows/s", "ops/s", "req/s", "hit_rate", "%"})
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
@@ -20,15 +20,22 @@ def _three_digits(x: float) -> str:
     return f"{x:.{digits}f}"
 
 
+def time_step(seconds: float) -> tuple[float, str]:
+    """The unit a duration reads best in, as (seconds per unit, name): 0.0048 -> (1e-3, "ms"); ns at the least."""
+    for size, name in _TIME_STEPS:
+        if abs(seconds) >= size:
+            return size, name
+    return _TIME_STEPS[-1]
+
+
 def format_value(value: float, unit: str) -> str:
     """A value with its unit, scaled to read at a glance: times to s/ms/µs/ns, rates to k/M, fractions as %."""
     if not math.isfinite(value):
         return f"{value} {unit}"
     if unit in TIME_UNITS:
         seconds = value * TIME_UNITS[unit]
-        for size, name in _TIME_STEPS:
-            if abs(seconds) >= size or size == 1e-9:
-                return f"{_three_digits(seconds / size)} {name}"
+        size, name = time_step(seconds)
+        return f"{_three_digits(seconds / size)} {name}"
     if unit == "hit_rate":
         return f"{value * 100:.1f}%"
     if unit == "%":

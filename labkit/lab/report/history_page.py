@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from labkit.lab.bench.history import FigureTrend
-from labkit.lab.bench.units import TIME_UNITS, format_change, format_value
+from labkit.lab.bench.units import TIME_UNITS, format_change, format_value, time_step
 from labkit.lab.report.plots import PALETTE, use_house_style
 
 __all__ = ["CHARTS_PER_EXPERIMENT", "trend_chart", "write_history_page"]
@@ -26,11 +26,8 @@ _COLORS = {"regression": "#b3261e", "improvement": "#1b7f3b"}
 def _axis_scale(trend: FigureTrend) -> tuple[float, str]:
     if trend.unit not in TIME_UNITS:
         return 1.0, trend.unit
-    seconds = float(np.median(trend.points["value"])) * TIME_UNITS[trend.unit]
-    for size, name in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
-        if seconds >= size or name == "ns":
-            return TIME_UNITS[trend.unit] / size, name
-    return 1.0, trend.unit
+    size, name = time_step(float(np.median(trend.points["value"])) * TIME_UNITS[trend.unit])
+    return TIME_UNITS[trend.unit] / size, name
 
 
 def trend_chart(trend: FigureTrend) -> Figure:
