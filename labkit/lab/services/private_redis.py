@@ -12,17 +12,14 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from labkit.lab.errors import ServiceError
-from labkit.lab.services.embedded import _free_port, _redis_binary
+from labkit.lab.services.embedded import _free_port, _redis_answers, _redis_binary
 from labkit.lab.services.processes import stop_process
 
 __all__ = ["PrivateRedis", "private_redis"]
@@ -58,19 +55,8 @@ class PrivateRedis:
         if not self._args:
             raise ServiceError("this private Redis cannot be restarted: it was not started by private_redis()")
         self.process = subprocess.Popen(self._args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5,
-                                 retry=Retry(NoBackoff(), 0)) as client:
-                    client.ping()
-                return
-            except redis.AuthenticationError:
-                return  # it answers; it wants a password
-            except redis.RedisError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise ServiceError(f"private redis-server did not restart on 127.0.0.1:{self.port}") from None
-                time.sleep(0.02)
+        if not _redis_answers(self.process, self.port, timeout):
+            raise ServiceError(f"private redis-server did not restart on 127.0.0.1:{self.port}")
 
     def client(self) -> redis.Redis:
         """A new redis-py client on this server (the caller closes it)."""
@@ -119,22 +105,14 @@ def _start(config: Mapping[str, str | int], timeout: float) -> PrivateRedis:
         args += [f"--{name.replace('_', '-')}", str(value)]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = PrivateRedis(process, port, folder, args)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            password = config.get("requirepass")
-            with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0),
-                             password=str(password) if password else None) as client:
-                client.ping()
-            return server
-        except redis.RedisError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                log = folder / "redis.log"
-                tail = log.read_text()[-1000:].strip() if log.is_file() else ""
-                server.stop()
-                error = _PortTaken if "Address already in use" in tail else ServiceError
-                raise error(f"private redis-server did not start on 127.0.0.1:{port}: {tail}") from None
-            time.sleep(0.02)
+    password = config.get("requirepass")
+    if _redis_answers(process, port, timeout, str(password) if password else None):
+        return server
+    log = folder / "redis.log"
+    tail = log.read_text()[-1000:].strip() if log.is_file() else ""
+    server.stop()
+    error = _PortTaken if "Address already in use" in tail else ServiceError
+    raise error(f"private redis-server did not start on 127.0.0.1:{port}: {tail}")
 
 
 @contextmanager

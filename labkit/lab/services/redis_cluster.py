@@ -24,7 +24,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from labkit.lab.errors import ServiceError
-from labkit.lab.services.embedded import _free_port, _redis_binary
+from labkit.lab.services.embedded import _free_port, _redis_answers, _redis_binary
 from labkit.lab.services.processes import stop_process
 
 __all__ = ["ClusterNode", "LocalCluster", "redis_cluster", "redis_cli_binary", "SLOTS"]
@@ -201,19 +201,12 @@ def _start_node(folder: Path, node_timeout_ms: int, timeout: float) -> ClusterNo
             "--cluster-replica-validity-factor", "0"]  # a replica may always take over
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     node = ClusterNode(process, port, home)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with node.client(timeout=0.5) as client:
-                client.ping()
-            return node
-        except redis.RedisError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                log = home / "redis.log"
-                tail = log.read_text()[-1000:].strip() if log.is_file() else ""
-                node.stop()
-                raise ServiceError(f"cluster node did not start on 127.0.0.1:{port}: {tail}") from None
-            time.sleep(0.02)
+    if _redis_answers(process, port, timeout):
+        return node
+    log = home / "redis.log"
+    tail = log.read_text()[-1000:].strip() if log.is_file() else ""
+    node.stop()
+    raise ServiceError(f"cluster node did not start on 127.0.0.1:{port}: {tail}")
 
 
 def _create_with_cli(cli: str, nodes: list[ClusterNode], replicas: int) -> None:
