@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable, Iterable, Mapping, Sized
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from labkit.cache._async.backend import AsyncBackend
@@ -314,16 +315,8 @@ class AsyncCache(CacheBase[AsyncBackend]):
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise CacheArgumentError(f"batch must be an integer >= 1, got {batch!r}")
         total = len(keys) if isinstance(keys, Sized) else None
-        done = 0
-        chunk: list[Any] = []
-        for key in keys:
-            chunk.append(key)
-            if len(chunk) == batch:
-                done += await self._warm_chunk(chunk, load, ttl)
-                chunk = []
-                if progress is not None:
-                    progress(done, total)
-        if chunk:
+        done, remaining = 0, iter(keys)
+        while chunk := list(islice(remaining, batch)):
             done += await self._warm_chunk(chunk, load, ttl)
             if progress is not None:
                 progress(done, total)
