@@ -38,20 +38,20 @@ def _pg_url(settings: Settings) -> str:
 
 
 @contextmanager
-def _pg_schema(settings: Settings) -> Iterator[tuple[Engine, str]]:
-    """A labkit engine and a raw psycopg URL whose search_path is the bench schema."""
+def _pg_schema(settings: Settings, schema: str = SCHEMA) -> Iterator[tuple[Engine, str]]:
+    """A labkit engine and the psycopg `options` whose search_path is `schema`, created fresh and dropped after."""
     raw = _pg_url(settings)
     with psycopg.connect(raw, autocommit=True) as admin:
-        admin.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        admin.execute(f"CREATE SCHEMA {SCHEMA}")
-    options = f"-c search_path={SCHEMA}"
+        admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.execute(f"CREATE SCHEMA {schema}")
+    options = f"-c search_path={schema}"
     engine = make_engine(settings, connect_args={"connect_timeout": 5, "options": options})
     try:
         yield engine, options
     finally:
         engine.dispose()
         with psycopg.connect(raw, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 def _measure(cases: dict[str, Callable[[], object]], repeats: int, warmups: int, inner: int = 1) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from datetime import date
 import psycopg
 from sqlalchemy import MetaData
 
-from labkit.db import bulk_insert, database_url, make_engine, session_factory, unit_of_work
+from labkit.db import bulk_insert, session_factory, unit_of_work
 from labkit.lab.bench import BenchRow, ratio, run_interleaved
+from labkit.lab.benchmarks.db import _pg_schema, _pg_url
 from labkit.lab.demo.partitions import activity_records_over, create_partitions, partitioned_activities
 from labkit.settings import Settings
 
@@ -30,51 +31,43 @@ _OIDS = [23, 1043, 701, 1184]  # int4, varchar, float8, timestamptz
 def run(settings: Settings, *, quick: bool = False) -> list[BenchRow]:
     """bulk_insert into the partitioned table vs raw COPY into it and vs a plain table."""
     rows, reps = (5_000, (2, 1)) if quick else (100_000, (12, 2))
-    raw_url = database_url(settings).set(drivername="postgresql").render_as_string(hide_password=False)
-    options = f"-c search_path={SCHEMA}"
-    with psycopg.connect(raw_url, autocommit=True) as admin:
-        admin.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        admin.execute(f"CREATE SCHEMA {SCHEMA}")
-    engine = make_engine(settings, connect_args={"connect_timeout": 5, "options": options})
-    conn = psycopg.connect(raw_url, options=options)
-    try:
-        metadata = MetaData()
-        table = partitioned_activities(metadata)
-        plain = partitioned_activities(metadata, "activities_plain", plain=True)
-        metadata.create_all(engine)
-        with engine.begin() as connection:
-            create_partitions(connection, table.name, FIRST, 12)
-        records = activity_records_over(rows, FIRST, 12)
-        tuples = [tuple(r[c] for c in _COLUMNS) for r in records]
-        factory = session_factory(engine)
+    with _pg_schema(settings, SCHEMA) as (engine, options):
+        conn = psycopg.connect(_pg_url(settings), options=options)
+        try:
+            metadata = MetaData()
+            table = partitioned_activities(metadata)
+            plain = partitioned_activities(metadata, "activities_plain", plain=True)
+            metadata.create_all(engine)
+            with engine.begin() as connection:
+                create_partitions(connection, table.name, FIRST, 12)
+            records = activity_records_over(rows, FIRST, 12)
+            tuples = [tuple(r[c] for c in _COLUMNS) for r in records]
+            factory = session_factory(engine)
 
-        def raw_copy() -> None:
-            """raw psycopg binary COPY of tuples into the partitioned table"""
-            with conn.cursor() as cur, cur.copy(
-                f"COPY {table.name} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(_OIDS)
-                for row in tuples:
-                    copy.write_row(row)
-            conn.commit()
+            def raw_copy() -> None:
+                """raw psycopg binary COPY of tuples into the partitioned table"""
+                with conn.cursor() as cur, cur.copy(
+                    f"COPY {table.name} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(_OIDS)
+                    for row in tuples:
+                        copy.write_row(row)
+                conn.commit()
 
-        def labkit_partitioned() -> None:
-            """labkit bulk_insert of dicts into the partitioned table"""
-            with unit_of_work(factory) as session:
-                bulk_insert(session, table, records)
+            def labkit_partitioned() -> None:
+                """labkit bulk_insert of dicts into the partitioned table"""
+                with unit_of_work(factory) as session:
+                    bulk_insert(session, table, records)
 
-        def labkit_plain() -> None:
-            """labkit bulk_insert of dicts into a plain table of the same columns"""
-            with unit_of_work(factory) as session:
-                bulk_insert(session, plain, records)
+            def labkit_plain() -> None:
+                """labkit bulk_insert of dicts into a plain table of the same columns"""
+                with unit_of_work(factory) as session:
+                    bulk_insert(session, plain, records)
 
-        ms = run_interleaved({"raw": raw_copy, "partitioned": labkit_partitioned, "plain": labkit_plain},
-                             repeats=reps[0], warmups=reps[1])
-    finally:
-        conn.close()
-        engine.dispose()
-        with psycopg.connect(raw_url, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            ms = run_interleaved({"raw": raw_copy, "partitioned": labkit_partitioned, "plain": labkit_plain},
+                                 repeats=reps[0], warmups=reps[1])
+        finally:
+            conn.close()
     label = f"bulk_insert {rows // 1000}k rows into activities by month (12 partitions)"
     return [
         BenchRow(SUITE, f"{label} vs raw binary COPY into it", ratio(ms["raw"], ms["partitioned"]), target_max=1.25),
