@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from labkit.lab.bench.figures import run_figures
 from labkit.lab.bench.lab_runs import SkippedRun, is_lab_run, load_quietly, parameters_of
 from labkit.lab.bench.machine import fingerprint_of, machine_fingerprint
 from labkit.lab.bench.noise import read_noise
-from labkit.lab.bench.results import list_runs, read_metadata
+from labkit.lab.bench.results import read_metadata, run_files
 from labkit.lab.bench.steps import Step, find_steps
 from labkit.lab.bench.units import HIGHER_IS_BETTER
 from labkit.lab.errors import ResultsError
@@ -46,8 +47,9 @@ def read_history(data_dir: str | Path, fingerprint: str | None = None) -> pd.Dat
     return pd.read_parquet(path) if path.is_file() else pd.DataFrame(columns=HISTORY_COLUMNS)
 
 
-def _rows(results_path: Path) -> tuple[str, list[dict[str, object]]] | None:
-    if not is_lab_run(read_metadata(results_path)):  # the footer alone: cheap for the runs left out
+def _rows(results_path: Path, footer: dict[str, Any] | None) -> tuple[str, list[dict[str, object]]] | None:
+    """The history rows of one lab run, by machine; `footer` is its metadata as already read (None: unreadable)."""
+    if not is_lab_run(footer if footer is not None else read_metadata(results_path)):  # raises when damaged
         return None
     results = load_quietly(results_path)
     meta = results.metadata
@@ -68,11 +70,11 @@ def sync_history(results_dir: str | Path, data_dir: str | Path,
     every_known = {run_id for frame in stored.values() for run_id in frame["run_id"]}
     gained: dict[str, int] = {}
     for experiment in experiments:
-        for path in list_runs(root, experiment):
+        for path, footer in run_files(root, experiment):
             if path.stem in every_known:
                 continue
             try:
-                found = _rows(path)
+                found = _rows(path, footer)
             except ResultsError as exc:
                 if skipped is not None:
                     skipped.append(SkippedRun(path, str(exc)))
