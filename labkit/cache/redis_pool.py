@@ -27,9 +27,9 @@ from redis.retry import Retry
 
 from labkit.errors import CacheArgumentError
 from labkit.secrets import mask_url
-from labkit.settings import REDIS_SCHEMES
+from labkit.settings import REDIS_SCHEMES, Settings
 
-__all__ = ["BACKEND_ERRORS", "SERVER_ERRORS", "connection_options", "RedisPool", "AsyncRedisPool"]
+__all__ = ["BACKEND_ERRORS", "SERVER_ERRORS", "connection_options", "settings_options", "RedisPool", "AsyncRedisPool"]
 
 BACKEND_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
 # Errors the server answered with: the server is up, so they do not trip the breaker.
@@ -57,6 +57,15 @@ def connection_options(
         "socket_connect_timeout": connect_timeout,
         "retry": Retry(NoBackoff(), 0),
         "health_check_interval": 0,
+    }
+
+
+def settings_options(settings: Settings) -> dict[str, Any]:
+    """The pool size and timeouts of `settings`, as keyword arguments of the Redis backends."""
+    return {
+        "max_connections": settings.redis_max_connections,
+        "socket_timeout": settings.redis_socket_timeout,
+        "connect_timeout": settings.redis_connect_timeout,
     }
 
 

@@ -23,7 +23,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from labkit.cache import resp
 from labkit.cache._async.redis import AsyncRedisBackend
 from labkit.cache.cluster_map import SLOTS, AsyncClusterMap, is_cluster_url, key_slot, parse_cluster_url
-from labkit.cache.redis_pool import BACKEND_ERRORS, SERVER_ERRORS, AsyncRedisPool, connection_options
+from labkit.cache.redis_pool import BACKEND_ERRORS, SERVER_ERRORS, AsyncRedisPool, connection_options, settings_options
 from labkit.errors import CacheArgumentError
 from labkit.secrets import mask_url
 from labkit.settings import Settings
@@ -79,12 +79,7 @@ class AsyncRedisClusterBackend:
         """A backend on the cluster of `settings.redis_url` with the pool size and timeouts of `settings`."""
         if not settings.redis_url:
             raise CacheArgumentError("REDIS_URL is not set: give a redis+cluster:// URL")
-        return cls(
-            settings.redis_url,
-            max_connections=settings.redis_max_connections,
-            socket_timeout=settings.redis_socket_timeout,
-            connect_timeout=settings.redis_connect_timeout,
-        )
+        return cls(settings.redis_url, **settings_options(settings))
 
     # -- routing --------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 
 from labkit.cache import resp
-from labkit.cache.redis_pool import BACKEND_ERRORS, SERVER_ERRORS, RedisPool, connection_options
+from labkit.cache.redis_pool import BACKEND_ERRORS, SERVER_ERRORS, RedisPool, connection_options, settings_options
 from labkit.errors import CacheArgumentError
 from labkit.secrets import mask_url
 from labkit.settings import Settings
@@ -47,12 +47,7 @@ class RedisBackend:
         """A backend on `settings.redis_url` with the pool size and timeouts of `settings`."""
         if not settings.redis_url:
             raise CacheArgumentError("REDIS_URL is not set: give a Redis URL, or use memory")
-        return cls(
-            settings.redis_url,
-            max_connections=settings.redis_max_connections,
-            socket_timeout=settings.redis_socket_timeout,
-            connect_timeout=settings.redis_connect_timeout,
-        )
+        return cls(settings.redis_url, **settings_options(settings))
 
     def _call(self, packed: bytes, replies: int = 1, retry: bool = True) -> Any:
         """Send one buffer, read `replies` replies (the last one, or a list if several)."""
