@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from labkit.errors import SettingsError
 from labkit.settings import Settings
@@ -24,7 +24,19 @@ DEFAULT_SCHEMA = "labkit_api"
 DEFAULT_HTTP_MAX_AGE = 10
 _TIMEOUT_RANGE = "seconds, more than 0 and at most 3600"
 _MAX_AGE_RANGE = "whole seconds from 0 to 86400"
+_N = TypeVar("_N", int, float)
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _number(env: Mapping[str, str], name: str, convert: Callable[[str], _N], default: _N, valid: str) -> _N:
+    """The number in `env[name]` (`default` when unset or blank); a SettingsError naming `valid` otherwise."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return convert(raw)
+    except ValueError:
+        raise SettingsError(name, raw, valid) from None
 
 
 @dataclass(frozen=True)
@@ -57,16 +69,8 @@ class AppConfig:
         settings = Settings.from_env(environ=env)
         mode = env.get(MODE_ENV, "optimized").strip() or "optimized"
         schema = env.get(SCHEMA_ENV, DEFAULT_SCHEMA).strip() or DEFAULT_SCHEMA
-        raw_timeout = env.get(STATEMENT_TIMEOUT_ENV, "").strip() or "5"
-        try:
-            timeout = float(raw_timeout)
-        except ValueError:
-            raise SettingsError(STATEMENT_TIMEOUT_ENV, raw_timeout, _TIMEOUT_RANGE) from None
-        raw_max_age = env.get(HTTP_MAX_AGE_ENV, "").strip() or str(DEFAULT_HTTP_MAX_AGE)
-        try:
-            max_age = int(raw_max_age)
-        except ValueError:
-            raise SettingsError(HTTP_MAX_AGE_ENV, raw_max_age, _MAX_AGE_RANGE) from None
+        timeout = _number(env, STATEMENT_TIMEOUT_ENV, float, 5.0, _TIMEOUT_RANGE)
+        max_age = _number(env, HTTP_MAX_AGE_ENV, int, DEFAULT_HTTP_MAX_AGE, _MAX_AGE_RANGE)
         return cls(settings=settings, mode=mode, schema=schema, cache_ttl=float(settings.cache_default_ttl),  # type: ignore[arg-type]
                    statement_timeout_s=timeout, http_max_age=max_age)
 
