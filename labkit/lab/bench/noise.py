@@ -20,7 +20,7 @@ import numpy as np
 from labkit.lab.bench.figures import run_figures
 from labkit.lab.bench.lab_runs import lab_runs, parameters_of
 from labkit.lab.bench.machine import fingerprint_of, machine_fingerprint, machine_identity
-from labkit.lab.bench.results import Results
+from labkit.lab.bench.results import Results, parameters_digest
 from labkit.lab.errors import ResultsError
 
 __all__ = ["Spread", "NoiseRecord", "noise_path", "replicate_spread", "write_noise", "read_noise", "saved_spread"]
@@ -61,22 +61,18 @@ def replicate_spread(groups: Iterable[Sequence[Results]]) -> dict[Figure, Spread
     return pooled
 
 
-def _digest(parameters: Mapping[str, Any]) -> str:
-    return json.dumps(dict(parameters), sort_keys=True, default=str)
-
-
 def saved_spread(
     results_dir: str | Path, experiment: str, fingerprint: str, parameters: Mapping[str, Any],
     exclude: Iterable[str] = (),
 ) -> tuple[dict[Figure, Spread], int]:
     """Spread from saved lab runs of this machine with these parameters, grouped by clean commit; and how many runs."""
-    left_out, wanted = set(exclude), _digest(parameters)
+    left_out, wanted = set(exclude), parameters_digest(parameters)
     groups: dict[str, list[Results]] = {}
     for results in lab_runs(results_dir, experiment, fingerprint=fingerprint):
         commit = results.metadata.get("git_commit")
         if not commit or str(commit).endswith("-dirty"):  # uncommitted code: two such runs may differ in code
             continue
-        if results.run_id in left_out or _digest(parameters_of(results.metadata)) != wanted:
+        if results.run_id in left_out or parameters_digest(parameters_of(results.metadata)) != wanted:
             continue
         groups.setdefault(str(commit), []).append(results)
     used = [g for g in groups.values() if len(g) >= 2]
