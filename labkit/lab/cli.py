@@ -265,7 +265,8 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     from labkit.lab.bench.lab_runs import SkippedRun
     from labkit.lab.bench.machine import machine_fingerprint
     from labkit.lab.report.history_page import write_history_page
-    from labkit.lab.report.index import read_runs, write_index
+    from labkit.lab.report.index import read_runs
+    from labkit.lab.report.runner import rebuild_index
     from labkit.settings import project_root
 
     skipped: list[SkippedRun] = []
@@ -302,9 +303,8 @@ def _cmd_history(args: argparse.Namespace, settings: Settings) -> int:
             if trend.verdict(step) == "regression" and where == head:
                 at_head.append(trend)
     print(f"page: {_shown(page)}")
-    runs = read_runs(settings.reports_dir)
-    if runs:  # the index links the history page once it exists
-        write_index(settings.reports_dir, runs.values())
+    if read_runs(settings.reports_dir):  # the index links the history page once it exists
+        rebuild_index(settings)
     if args.check:
         if head is None or head not in set(history["commit"]):
             print(f"labkit: error: HEAD {str(head)[:10]} has no lab run on machine {machine}: run the lab first",
