@@ -154,8 +154,10 @@ class AsyncNearCacheBackend:
     async def get(self, key: str) -> bytes | None:
         """The bytes under `key`: from process memory when held there, else from Redis (then kept)."""
         listener = self.listener
-        if not listener.ready or not key.startswith(self.prefixes):
-            listener.start()
+        if not listener.ready:
+            listener.start()  # (re)connects what is missing; reads go to Redis meanwhile
+            return await self.inner.get(key)
+        if not key.startswith(self.prefixes):
             return await self.inner.get(key)
         entry = self._entries.get(key)
         if entry is not None:
@@ -180,8 +182,10 @@ class AsyncNearCacheBackend:
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         """The bytes under each key: those held locally, the rest in one round trip (then kept)."""
         listener = self.listener
-        if not listener.ready or not all(k.startswith(self.prefixes) for k in keys):
+        if not listener.ready:
             listener.start()
+            return await self.inner.get_many(keys)
+        if not all(k.startswith(self.prefixes) for k in keys):
             return await self.inner.get_many(keys)
         now, entries = self._clock(), self._entries
         out: list[bytes | None] = []
