@@ -74,7 +74,8 @@ async def readiness(service: Any, timeout: float) -> tuple[bool, dict[str, Any]]
 async def log_startup(logger: logging.Logger, service: Any, database_url: str, redis_url: str | None,
                       mode: str, timeout: float) -> None:
     """Log, once at start, what the service connected to (URLs masked) and what failed."""
-    database, cache = await asyncio.gather(check_database(service.engine, timeout), check_cache(service.cache, timeout))
+    _, report = await readiness(service, timeout)
+    database, cache = report["database"], report["cache"]
     secrets = url_secrets(database_url) + url_secrets(redis_url)
     where = mask_url(database_url)
     if database["ok"]:
