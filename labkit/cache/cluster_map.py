@@ -96,12 +96,11 @@ def parse_cluster_url(url: str) -> ClusterURL:
 
 
 def _options(url: ClusterURL, connect_timeout: float) -> dict[str, Any]:
-    """redis-py cluster options for reading the slot map: short timeouts, no retries."""
+    """redis-py cluster options for reading the slot map: short timeouts (each map adds its no-retry Retry)."""
     options: dict[str, Any] = {
         "socket_timeout": connect_timeout,
         "socket_connect_timeout": connect_timeout,
         "require_full_coverage": False,  # during a failover some slots have no live master yet
-        "retry": Retry(NoBackoff(), 0),
     }
     if url.username:
         options["username"] = url.username
@@ -173,7 +172,7 @@ class ClusterMap(_MapBase):
                 return
             self._refreshed_at = self._clock()
             nodes = [ClusterNode(h, p) for h, p in self.known]  # type: ignore[no-untyped-call]
-            client = RedisCluster(startup_nodes=nodes, **self._options)
+            client = RedisCluster(startup_nodes=nodes, **self._options, retry=Retry(NoBackoff(), 0))
             try:
                 self._publish(client.nodes_manager.slots_cache)
             finally:
@@ -202,9 +201,8 @@ class AsyncClusterMap(_MapBase):
             if seen is not None and seen != self.refreshes:
                 return
             self._refreshed_at = self._clock()
-            options = {**self._options, "retry": AsyncRetry(NoBackoff(), 0)}
             nodes = [AsyncClusterNode(h, p) for h, p in self.known]
-            client = AsyncRedisCluster(startup_nodes=nodes, **options)
+            client = AsyncRedisCluster(startup_nodes=nodes, **self._options, retry=AsyncRetry(NoBackoff(), 0))
             try:
                 await client.initialize()
                 self._publish(client.nodes_manager.slots_cache)

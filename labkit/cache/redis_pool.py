@@ -40,7 +40,7 @@ _FLUSH_ABOVE = 64 * 1024  # a bigger asyncio write waits for the transport's buf
 def connection_options(
     url: str, max_connections: int, socket_timeout: float, connect_timeout: float
 ) -> dict[str, Any]:
-    """Options for redis-py: the given timeouts, no retries, no health-check pings."""
+    """Options for redis-py: the given timeouts, no health-check pings (each pool adds its own no-retry Retry)."""
     scheme = url.partition("://")[0].lower()
     if scheme not in REDIS_SCHEMES:
         raise CacheArgumentError(
@@ -55,7 +55,6 @@ def connection_options(
         "max_connections": max_connections,
         "socket_timeout": socket_timeout,
         "socket_connect_timeout": connect_timeout,
-        "retry": Retry(NoBackoff(), 0),
         "health_check_interval": 0,
     }
 
@@ -84,7 +83,7 @@ class RedisPool:
     """At most `max_connections` redis-py connections shared by threads; a forked child starts afresh."""
 
     def __init__(self, url: str, options: dict[str, Any], wait_s: float) -> None:
-        template = ConnectionPool.from_url(url, **options)
+        template = ConnectionPool.from_url(url, **options, retry=Retry(NoBackoff(), 0))
         self.connection_class: type[Connection] = template.connection_class
         self.connection_kwargs = dict(template.connection_kwargs)
         self.max_connections: int = options["max_connections"]
@@ -172,8 +171,7 @@ class AsyncRedisPool:
     """At most `max_connections` redis-py asyncio connections, owned by one event loop at a time."""
 
     def __init__(self, url: str, options: dict[str, Any], wait_s: float) -> None:
-        options = {**options, "retry": AsyncRetry(NoBackoff(), 0)}  # an asyncio client wants its own Retry
-        template = AsyncConnectionPool.from_url(url, **options)
+        template = AsyncConnectionPool.from_url(url, **options, retry=AsyncRetry(NoBackoff(), 0))
         self.connection_class: type[AsyncConnection] = template.connection_class
         self.connection_kwargs = dict(template.connection_kwargs)
         self.max_connections: int = options["max_connections"]
