@@ -120,15 +120,23 @@ def calibrate(
     progress: Callable[[str], None] = print,
 ) -> NoiseRecord:
     """Run a notebook `runs` times, as `labkit run` does, and record the spread of its figures for this machine."""
-    from labkit.lab.report.runner import run_notebook
-
     if runs < 2:
         raise ResultsError(f"--runs must be at least 2 to measure a spread, got {runs}")
     saved = []
     for i in range(runs):
-        record = run_notebook(experiment, settings, parameters, progress=False)
-        if not record.ok or not record.run_id:
-            raise ResultsError(f"calibration run {i + 1} of {experiment} failed: {record.error}")
-        progress(f"calibration run {i + 1}/{runs}: {record.run_id}")
-        saved.append(load_results(settings.results_dir / record.name / f"{record.run_id}.parquet"))
+        saved.append(run_saved(experiment, settings, parameters, what=f"calibration run {i + 1} of {experiment}"))
+        progress(f"calibration run {i + 1}/{runs}: {saved[-1].run_id}")
     return write_noise(settings.data_dir, saved)
+
+
+def run_saved(
+    experiment: str, settings: Settings, parameters: Mapping[str, Any] | None = None, *, update_index: bool = True,
+    what: str | None = None,
+) -> Results:
+    """Run a notebook as `labkit run` does and read back the run it saved; a failed run raises `ResultsError`."""
+    from labkit.lab.report.runner import run_notebook
+
+    record = run_notebook(experiment, settings, parameters, progress=False, update_index=update_index)
+    if not record.ok or not record.run_id:
+        raise ResultsError(f"{what or experiment} failed: {record.error}")
+    return load_results(settings.results_dir / record.name / f"{record.run_id}.parquet")

@@ -21,6 +21,7 @@ import numpy as np
 
 from labkit.lab.bench.compare import compare_runs, judge_figures
 from labkit.lab.bench.figures import figure_samples
+from labkit.lab.bench.gate import run_saved
 from labkit.lab.bench.machine import machine_fingerprint, machine_identity
 from labkit.lab.bench.metadata import new_run_id
 from labkit.lab.bench.noise import Spread, read_noise, replicate_spread, write_noise
@@ -75,12 +76,10 @@ def runs_needed(sigma: float, df: int, factor: float, figures: int, alpha: float
 
 
 def _run(experiment: str, settings: Settings, parameters: Mapping[str, Any]) -> Results:
-    from labkit.lab.report.runner import run_notebook
-
-    record = run_notebook(experiment, settings, parameters, progress=False, update_index=False)
-    if not record.ok or not record.run_id:
-        raise SystemExit(f"{experiment} failed: {record.error}")
-    return load_results(settings.results_dir / record.name / f"{record.run_id}.parquet")
+    try:
+        return run_saved(experiment, settings, parameters, update_index=False)
+    except ResultsError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 Side = list[Results]
