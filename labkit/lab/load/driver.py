@@ -120,8 +120,8 @@ def _step_rows(mode: str, step: Step, samples: list[Sample], plan: LoadPlan, pha
 def _server_rows(mode: str, step: Step, before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     tags = dict(kind="server", mode=mode, loop=step.loop, users=step.users, rate=step.rate, step=step.label)
     hits = after["cache"]["hits"] - before["cache"]["hits"]
-    misses = after["cache"]["misses"] - before["cache"]["misses"]
-    misses += after["cache"].get("lookups_bypassed", 0) - before["cache"].get("lookups_bypassed", 0)  # no hit either
+    # total_requests counts every lookup, those that bypassed the cache too: a bypass is no hit either
+    misses = after["cache"]["total_requests"] - before["cache"]["total_requests"] - hits
     queries = after["database"]["query_count"] - before["database"]["query_count"]
     served = after["performance"]["requests_total"] - before["performance"]["requests_total"]
     label = f"{mode}, {step.label}"

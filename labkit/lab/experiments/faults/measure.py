@@ -165,8 +165,7 @@ class _CacheSampler:
                     except (httpx.HTTPError, ValueError, KeyError):
                         continue
                     t = time.perf_counter() - self.t0
-                    lookups = cache["hits"] + cache["misses"] + cache["lookups_bypassed"]
-                    for counter, value in (("hits", cache["hits"]), ("lookups", lookups),
+                    for counter, value in (("hits", cache["hits"]), ("lookups", cache["total_requests"]),
                                            ("bypassed", cache["lookups_bypassed"]),
                                            ("breaker_open", int(cache["breaker"] in ("open", "half-open")))):
                         self.rows.append(_row(f"{mode}/{counter}", f"{mode} cache {counter}", i, value, "count",
