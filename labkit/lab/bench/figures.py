@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ def median_interval(samples: np.ndarray, confidence: float = 0.95) -> tuple[floa
     n = x.size
     if n < 3:
         return float(x[0]), float(x[-1])
-    z = {0.95: 1.959964, 0.99: 2.575829}.get(confidence, 1.959964)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     half = z * math.sqrt(n) / 2
     low = max(0, int(math.floor(n / 2 - half)))
     high = min(n - 1, int(math.ceil(n / 2 + half)))

@@ -23,6 +23,7 @@ from labkit.lab.bench.lab_runs import SkippedRun, is_lab_run, load_quietly, para
 from labkit.lab.bench.machine import fingerprint_of, machine_fingerprint
 from labkit.lab.bench.noise import read_noise
 from labkit.lab.bench.results import read_metadata, run_files
+from labkit.lab.bench.stats import Z95
 from labkit.lab.bench.steps import Step, find_steps
 from labkit.lab.bench.units import HIGHER_IS_BETTER
 from labkit.lab.errors import ResultsError
@@ -32,7 +33,6 @@ __all__ = ["HISTORY_COLUMNS", "history_path", "sync_history", "read_history", "c
 
 HISTORY_COLUMNS = ["experiment", "run_id", "commit", "time", "origin", "parameters", "figure", "unit", "n",
                    "median", "ci_low", "ci_high"]
-_Z95 = 1.959964
 _DRIFT_MIN_POINTS = 8
 
 
@@ -128,7 +128,7 @@ class FigureTrend:
 
 def _within_var(group: pd.DataFrame) -> np.ndarray:
     low, high = np.log(group["ci_low"].clip(lower=1e-300)), np.log(group["ci_high"].clip(lower=1e-300))
-    return np.asarray(((high - low) / (2 * _Z95)) ** 2, dtype=float)
+    return np.asarray(((high - low) / (2 * Z95)) ** 2, dtype=float)
 
 
 def _drift(logs: Sequence[float], variances: Sequence[float]) -> float:
@@ -169,7 +169,7 @@ def trends(history: pd.DataFrame, order: Sequence[str], data_dir: str | Path | N
             k = len(g)
             var = max(sigma2 if df else 0.0, float(g["within"].mean())) / k
             centre = float(g["log"].mean())
-            half = _Z95 * math.sqrt(var)
+            half = Z95 * math.sqrt(var)
             points.append({"commit": commit, "position": position[str(commit)], "runs": k,
                            "value": math.exp(centre), "ci_low": math.exp(centre - half),
                            "ci_high": math.exp(centre + half)})

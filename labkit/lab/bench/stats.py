@@ -11,7 +11,10 @@ import numpy as np
 
 from labkit.lab.errors import ParameterError
 
-__all__ = ["Summary", "Ratio", "summarize", "bootstrap_median_ci", "ratio_of_medians", "ratio_of_medians_at",
+Z95 = NormalDist().inv_cdf(0.975)  # a normal 95% interval's half-width in standard errors
+
+__all__ = [
+    "Z95", "Summary", "Ratio", "summarize", "bootstrap_median_ci", "ratio_of_medians", "ratio_of_medians_at",
            "t_quantile"]
 
 DEFAULT_RESAMPLES = 2000

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labkit.lab.bench.stats import t_quantile
+from labkit.lab.bench.stats import Z95, t_quantile
 
 __all__ = ["Step", "segments", "find_steps"]
 
@@ -90,6 +90,6 @@ def find_steps(
         delta = mr - ml
         if abs(delta) > crit * se and abs(math.expm1(delta)) > threshold:
             found.append(Step(at=bounds[k], before=math.exp(ml), after=math.exp(mr),
-                              ci_low=math.exp(delta - 1.959964 * se), ci_high=math.exp(delta + 1.959964 * se),
+                              ci_low=math.exp(delta - Z95 * se), ci_high=math.exp(delta + Z95 * se),
                               statistic=delta / se))
     return found
